@@ -1,0 +1,135 @@
+"""Answer stage: compose a cited answer from retrieved passages.
+
+Without a language model (the default) the answer is extractive: sentences of the top passages are
+scored against the question (IDF-weighted term overlap plus the passage's retrieval score) and the
+best are quoted, each with its `[n]`. Nothing is written that is not in a passage. When the question's
+distinctive terms are missing from the evidence, it abstains and shows the nearest passages.
+With `KB_LLM_BASE_URL` set, an OpenAI-compatible model writes the answer from the same passages
+(`kb.answer.llm`); its markers are checked, and any failure falls back to the extractive answer.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from kb.config import Settings
+from kb.records import Answer, Citation, Hit
+from kb.retrieve import normalize_query
+from kb.store import Store
+from kb.text import convert, split_sentences, tokenize, tokenize_query
+
+ABSTAIN_COVERAGE = 0.45  # share of the question's IDF mass the best evidence must hold (seed set, README)
+MAX_SENTENCES = 3
+NO_ANSWER = "知识库中没有找到这个问题的答案。以下是最接近的段落。"
+
+
+@dataclass
+class ScoredSentence:
+    hit: Hit
+    start: int  # offset in the passage text
+    end: int
+    score: float
+    coverage: float
+
+
+def _idf_weights(store: Store, tokens: list[str]) -> dict[str, float]:
+    frequencies, total = store.document_frequencies(tokens)
+    return {t: math.log(1 + (total - df + 0.5) / (df + 0.5)) for t, df in frequencies.items()}
+
+
+def _coverage(weights: dict[str, float], tokens: set[str]) -> float:
+    mass = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in tokens) / mass if mass else 0.0
+
+
+def passage_sentences(text: str) -> list[tuple[int, int]]:
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        spans += split_sentences(line, offset)
+        offset += len(line) + 1
+    return spans
+
+
+def score_sentences(question: str, hits: list[Hit], store: Store) -> tuple[list[ScoredSentence], float]:
+    """Every sentence of the hits scored against the question, best first, and the evidence coverage."""
+    weights = _idf_weights(store, tokenize_query(normalize_query(question)))
+    scored: list[ScoredSentence] = []
+    best_coverage = 0.0
+    for hit in hits:
+        best_coverage = max(best_coverage, _coverage(weights, set(tokenize(hit.passage.text))))
+        for start, end in passage_sentences(hit.passage.text):
+            sentence = hit.passage.text[start:end]
+            coverage = _coverage(weights, set(tokenize(sentence)))
+            scored.append(ScoredSentence(hit, start, end, 0.65 * coverage + 0.35 * hit.score, coverage))
+    scored.sort(key=lambda s: -s.score)
+    return scored, best_coverage
+
+
+def question_script(question: str) -> str:
+    return convert.detect_script(question)
+
+
+def _render(text: str, original: str, article_script: str, script: str) -> str:
+    """Text in the asked script: the original words when the article was written in that script."""
+    if script == "hans":
+        return text
+    if article_script == script and len(original) == len(text):
+        return original
+    return convert.to_script(text, script)
+
+
+def citation_for(n: int, hit: Hit, start: int, end: int) -> Citation:
+    passage = hit.passage
+    same_length = len(passage.text) == len(passage.text_original)
+    sentence_original = passage.text_original[start:end] if same_length else passage.text_original
+    return Citation(
+        n=n, article_id=hit.article.id, title=hit.article.title, source=hit.article.source,
+        author=hit.article.author, published=hit.article.published, url=hit.article.url,
+        passage=passage.text, passage_original=passage.text_original, sentence=passage.text[start:end],
+        sentence_original=sentence_original, sentence_start=start, position=passage.position,
+        score=round(hit.score, 4),
+    )
+
+
+def extractive_answer(question: str, hits: list[Hit], store: Store, script: str) -> Answer:
+    if not hits:
+        return Answer(question, _render(NO_ANSWER, NO_ANSWER, "hans", script), True, [], hits, script)
+    scored, coverage = score_sentences(question, hits, store)
+    if coverage < ABSTAIN_COVERAGE or not scored:
+        return Answer(question, _render(NO_ANSWER, NO_ANSWER, "hans", script), True, [], hits, script)
+    best = scored[0].score
+    chosen: list[ScoredSentence] = []
+    for candidate in scored:
+        if len(chosen) == MAX_SENTENCES or candidate.score < 0.75 * best:
+            break
+        if sum(1 for c in chosen if c.hit is candidate.hit) < 2:
+            chosen.append(candidate)
+    citations: list[Citation] = []
+    numbers: dict[tuple[str, int], int] = {}
+    parts = []
+    for item in chosen:
+        key = (item.hit.passage.id, item.start)
+        if key not in numbers:
+            numbers[key] = len(citations) + 1
+            citations.append(citation_for(numbers[key], item.hit, item.start, item.end))
+        cite = citations[numbers[key] - 1]
+        parts.append(_render(cite.sentence, cite.sentence_original, item.hit.article.script, script)
+                     + f"[{numbers[key]}]")
+    return Answer(question, "".join(parts), False, citations, hits, script)
+
+
+def answer(question: str, hits: list[Hit], store: Store, *, script: str | None = None,
+           settings: Settings | None = None, use_llm: bool | None = None,
+           on_token: Callable[[str], None] | None = None) -> Answer:
+    """The answer to `question` from `hits`, in `script` (default: the question's own script)."""
+    script = script or question_script(question)
+    extractive = extractive_answer(question, hits, store, script)
+    settings = settings or Settings.from_env()
+    wants_llm = use_llm if use_llm is not None else bool(settings.llm_base_url)
+    if not wants_llm or extractive.abstained or not settings.llm_base_url:
+        return extractive
+    from kb.answer import llm
+
+    return llm.generate_answer(question, hits, extractive, settings, script=script, on_token=on_token)

@@ -1,0 +1,218 @@
+"""Command line: a thin layer over KnowledgeBase (`kb ...` or `python -m kb ...`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from tqdm import tqdm
+
+from kb.config import Settings
+from kb.ingest import IngestError
+from kb.store import StoreError
+
+
+def _open():
+    from kb.knowledge import KnowledgeBase
+
+    return KnowledgeBase(Settings.from_env())
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False))
+
+
+def cmd_ingest(args) -> int:
+    kb = _open()
+    targets = kb.targets(args.inputs)
+    if not targets:
+        print("kb: nothing to ingest (no .txt/.md/.html files found)", file=sys.stderr)
+        return 1
+    rejected = 0
+    bar = tqdm(total=len(targets), unit="article", disable=args.json or not sys.stderr.isatty() and not args.progress,
+               file=sys.stderr)
+    for result in kb.ingest(targets, script=args.script):
+        bar.update(1)
+        if result.status == "rejected":
+            rejected += 1
+        if args.json:
+            _print_json(result.to_dict())
+        elif result.status == "rejected":
+            tqdm.write(f"rejected  {result.origin}: {result.reason}", file=sys.stderr)
+        else:
+            tqdm.write(f"{result.status:<9} {result.article_id}  {result.title}  "
+                       f"({result.passages} passages, {result.seconds:.1f}s)")
+    bar.close()
+    return 1 if rejected else 0
+
+
+def cmd_list(args) -> int:
+    articles = _open().articles(source=args.source)
+    if args.json:
+        _print_json([a.to_dict(with_body=False) for a in articles])
+        return 0
+    for a in articles:
+        print(f"{a.id}  {a.published or '':<16}  {a.source or '':<10}  {a.passage_count:>4}  {a.title}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    article = _open().article(args.article_id)
+    if article is None:
+        print(f"kb: no article {args.article_id}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(article.to_dict(with_body=not args.no_body))
+        return 0
+    for key in ("id", "title", "source", "author", "published", "url", "origin", "script", "conversion",
+                "added_at", "passage_count", "summary"):
+        print(f"{key:>13}: {getattr(article, key) or ''}")
+    if not args.no_body:
+        print()
+        print(article.body_original if args.original else article.body)
+    return 0
+
+
+def cmd_passages(args) -> int:
+    kb = _open()
+    titles = {a.id: a.title for a in kb.articles()}
+    if args.article_id and args.article_id not in titles:
+        print(f"kb: no article {args.article_id}", file=sys.stderr)
+        return 1
+    for p in kb.passages(args.article_id):
+        record = {"article_id": p.article_id, "title": titles.get(p.article_id), "position": p.position,
+                  "text": p.text, "text_original": p.text_original, "start": p.start, "end": p.end,
+                  "section": p.section}
+        if args.json:
+            _print_json(record)
+        else:
+            print(f"[{p.article_id} #{p.position}] {p.text}\n")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    if _open().remove(args.article_id):
+        print(f"removed {args.article_id}")
+        return 0
+    print(f"kb: no article {args.article_id}", file=sys.stderr)
+    return 1
+
+
+def cmd_ask(args) -> int:
+    kb = _open()
+    streamed = []
+
+    def on_token(token: str) -> None:
+        streamed.append(token)
+        if not args.json:
+            print(token, end="", flush=True)
+
+    answer = kb.ask(args.question, k=args.k, script=args.script, use_llm=False if args.no_llm else None,
+                    on_token=on_token, article_id=args.article, source=args.source,
+                    date_from=args.date_from, date_to=args.date_to)
+    if args.json:
+        data = answer.to_dict()
+        data["nearest"] = [{"article_id": h.article.id, "title": h.article.title, "passage": h.passage.text,
+                            "score": round(h.score, 4)} for h in answer.hits] if answer.abstained else []
+        _print_json(data)
+        return 0
+    if streamed:
+        print()
+    else:
+        print(answer.text)
+    print()
+    items = answer.citations or []
+    for c in items:
+        print(f"[{c.n}] {c.title} | {c.source or ''} {c.author or ''} {c.published or ''} {c.url or ''}")
+        print(f"    {c.sentence}")
+    if answer.abstained:
+        for h in answer.hits[:3]:
+            print(f"- {h.article.title} #{h.passage.position}: {h.passage.text[:120]}…")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from kb.evaluate import evaluate, load_questions
+
+    report = evaluate(_open(), load_questions(args.file), k=args.k, mode=args.mode, progress=not args.json)
+    if args.json:
+        _print_json(report)
+        return 0
+    for key in ("questions", "recall@1", "recall@5", "recall@10", "mrr@10", "answer_hit", "abstained",
+                "latency_p50_ms", "latency_p95_ms"):
+        print(f"{key:>15}: {report[key]}")
+    if report["missed"]:
+        print("missed:")
+        for q in report["missed"]:
+            print(f"  - {q}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="A knowledge base of Chinese articles, with cited answers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add files, folders or URLs")
+    p.add_argument("inputs", nargs="+")
+    p.add_argument("--json", action="store_true", help="one JSON record per article")
+    p.add_argument("--script", choices=["hans", "hant", "hant-hk"], help="override script detection")
+    p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("list", help="list the articles")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--source")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="an article's metadata and text")
+    p.add_argument("article_id")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--original", action="store_true", help="the text in its original script")
+    p.add_argument("--no-body", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("passages", help="stored passages")
+    p.add_argument("article_id", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_passages)
+
+    p = sub.add_parser("remove", help="remove an article and all its passages")
+    p.add_argument("article_id")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--script", choices=["hans", "hant", "hant-hk"], help="answer script (default: the question's)")
+    p.add_argument("--no-llm", action="store_true", help="extractive answer even when a model is configured")
+    p.add_argument("--article")
+    p.add_argument("--source")
+    p.add_argument("--date-from")
+    p.add_argument("--date-to")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="retrieval and answer metrics on a JSONL question set")
+    p.add_argument("file")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (IngestError, StoreError, ValueError) as exc:
+        print(f"kb: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kb: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""From a cleaned Document to an Article and its Passages: conversion, cutting, segmentation."""
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from kb.records import Article, Document, Passage
+from kb.text import convert, cut_passages, tokenize
+
+_SPACE = re.compile(r"\s+")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, no fragment, no tracking parameters, no trailing slash."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https"):
+        return url.strip()
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not k.lower().startswith(("utm_", "spm", "from"))])
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+def content_hash(simplified_body: str) -> str:
+    """Hash of the text with all white space removed: re-saved or re-encoded copies hash alike."""
+    return hashlib.sha256(_SPACE.sub("", simplified_body).encode("utf-8")).hexdigest()
+
+
+def build_article(doc: Document, *, passage_chars: int = 300, script: str | None = None) -> tuple[Article, list[Passage]]:
+    """Convert, cut and tokenize one document. `script` overrides detection ('hans', 'hant', 'hant-hk')."""
+    script = script or convert.detect_script(doc.body)
+    conversion = convert.conversion_for(script)
+    body = convert.convert(doc.body, conversion)
+    url = canonical_url(doc.url)
+    digest = content_hash(body)
+    article_id = hashlib.sha256(f"{digest}\n{url or ''}".encode()).hexdigest()[:16]
+    title = convert.convert(doc.title, conversion)
+    article = Article(
+        id=article_id, title=title, title_original=doc.title, body=body, body_original=doc.body,
+        source=doc.source, author=doc.author, published=doc.published, url=url,
+        summary=convert.convert(doc.summary, conversion) if doc.summary else None,
+        summary_original=doc.summary, origin=doc.origin, script=script, conversion=conversion,
+        content_hash=digest,
+    )
+    title_tokens = tokenize(title)
+    passages = []
+    for position, span in enumerate(cut_passages(doc.body, passage_chars)):
+        original = doc.body[span.start:span.end]
+        text = convert.convert(original, conversion)
+        passages.append(Passage(
+            id=f"{article_id}-{position:04d}", article_id=article_id, position=position, text=text,
+            text_original=original, start=span.start, end=span.end,
+            section=convert.convert(span.section, conversion) if span.section else None,
+            tokens=tokenize(text) + title_tokens,
+        ))
+    article.passage_count = len(passages)
+    return article, passages

@@ -1,0 +1,139 @@
+"""The plain records that flow between the pipeline stages."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Document:
+    """What a reader and the cleaner make of one input, before any conversion: original script only."""
+
+    title: str
+    body: str
+    source: str | None = None
+    author: str | None = None
+    published: str | None = None  # "YYYY-MM-DD HH:MM" or "YYYY-MM-DD"
+    url: str | None = None
+    summary: str | None = None
+    origin: str | None = None  # the file path or URL it was read from
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    body: str  # Simplified
+    body_original: str  # as written; passage offsets index into this
+    title_original: str
+    source: str | None
+    author: str | None
+    published: str | None
+    url: str | None
+    summary: str | None
+    summary_original: str | None
+    origin: str | None
+    script: str  # "hans", "hant" or "hant-hk": what the original was written in
+    conversion: str  # the OpenCC config applied to reach Simplified ("none" for Simplified input)
+    content_hash: str
+    added_at: str | None = None
+    passage_count: int = 0
+
+    def to_dict(self, with_body: bool = True) -> dict:
+        data = asdict(self)
+        if not with_body:
+            data.pop("body")
+            data.pop("body_original")
+        return data
+
+
+@dataclass
+class Passage:
+    id: str
+    article_id: str
+    position: int
+    text: str  # Simplified
+    text_original: str  # == article.body_original[start:end]
+    start: int
+    end: int
+    section: str | None = None
+    tokens: list[str] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("tokens")
+        return data
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    article: Article
+    score: float  # fused score in [0, 1]
+    dense_score: float | None = None
+    keyword_score: float | None = None
+    rank: int = 0
+
+
+@dataclass
+class Citation:
+    n: int
+    article_id: str
+    title: str
+    source: str | None
+    author: str | None
+    published: str | None
+    url: str | None
+    passage: str
+    passage_original: str
+    sentence: str
+    sentence_original: str
+    sentence_start: int  # offset of the sentence inside `passage` (same in passage_original)
+    position: int
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    hits: list[Hit] = field(default_factory=list)
+    script: str = "hans"
+    generated_by: str = "extractive"
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "generated_by": self.generated_by,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class IngestResult:
+    origin: str
+    status: str  # "added", "unchanged", "replaced", "rejected"
+    article_id: str | None = None
+    title: str | None = None
+    passages: int = 0
+    seconds: float = 0.0
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.article_id,
+            "title": self.title,
+            "status": self.status,
+            "passages": self.passages,
+            "seconds": round(self.seconds, 3),
+            "origin": self.origin,
+            "reason": self.reason,
+        }

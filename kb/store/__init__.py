@@ -1,0 +1,348 @@
+"""Store stage: SQLite holds articles, passages, the keyword index (FTS5 over jieba tokens) and the
+embedding cache; chromadb holds the vectors (HNSW, cosine).
+
+Consistency across the two: vectors are written to chromadb first, under a journal row, and the
+SQLite transaction that inserts the article is the commit point. Every read goes through SQLite,
+so an article is searchable only once it is wholly there; a crash leaves at most stray vectors,
+which the journal names and `recover()` deletes on the next open.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+from filelock import FileLock
+
+from kb.records import Article, Passage
+
+SCHEMA = """
+PRAGMA journal_mode=WAL;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, url TEXT, content_hash TEXT NOT NULL, title TEXT NOT NULL, title_original TEXT,
+    source TEXT, author TEXT, published TEXT, summary TEXT, summary_original TEXT, origin TEXT,
+    script TEXT, conversion TEXT, body TEXT NOT NULL, body_original TEXT NOT NULL,
+    added_at TEXT NOT NULL, passage_count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS passages (
+    id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, section TEXT, text TEXT NOT NULL, text_original TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id, position);
+CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5(
+    passage_id UNINDEXED, article_id UNINDEXED, tokens, tokenize='unicode61 remove_diacritics 0'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS passage_vocab USING fts5vocab(passage_fts, 'row');
+CREATE TABLE IF NOT EXISTS embed_cache (
+    model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, op TEXT NOT NULL, ids TEXT NOT NULL);
+"""
+
+_ARTICLE_COLUMNS = ("id", "url", "content_hash", "title", "title_original", "source", "author", "published",
+                    "summary", "summary_original", "origin", "script", "conversion", "body", "body_original",
+                    "added_at", "passage_count")
+_LIST_COLUMNS = tuple(c for c in _ARTICLE_COLUMNS if c not in ("body", "body_original"))
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as asked (wrong embedding model, unreachable server…)."""
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _fts_query(tokens: Iterable[str]) -> str:
+    unique = dict.fromkeys(t for t in tokens if t)
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
+
+
+class Store:
+    def __init__(self, home: Path, model_name: str, dim: int, chroma_url: str | None = None) -> None:
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.model_name = model_name
+        self._lock = threading.RLock()
+        # One writer at a time across processes (the app and the command line on one store).
+        self._write_lock = FileLock(str(self.home / ".write.lock"))
+        self._db = sqlite3.connect(self.home / "kb.sqlite3", check_same_thread=False, timeout=60,
+                                   isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout=60000")
+        self._db.executescript(SCHEMA)
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._check_model(model_name, dim)
+        self._collection = self._open_chroma(chroma_url)
+        self.recover()
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def _check_model(self, model_name: str, dim: int) -> None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key='embed_model'").fetchone()
+            if row is None:
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('embed_model', ?), ('embed_dim', ?)",
+                                 (model_name, str(dim)))
+            elif row["value"] != model_name:
+                raise StoreError(
+                    f"the store at {self.home} was built with the embedding model {row['value']!r}, not "
+                    f"{model_name!r}: set KB_EMBED_MODEL to that model, or use another KB_HOME")
+
+    def _open_chroma(self, chroma_url: str | None):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False)
+        if chroma_url:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(chroma_url)
+            try:
+                client = chromadb.HttpClient(host=parts.hostname, port=parts.port or 8000,
+                                             ssl=parts.scheme == "https", settings=settings)
+                client.heartbeat()
+            except Exception as exc:  # the client raises several transport errors
+                raise StoreError(f"cannot reach the chromadb server at {chroma_url}: {exc}") from exc
+        else:
+            client = chromadb.PersistentClient(path=str(self.home / "chroma"), settings=settings)
+        # The collection name carries a hash of the model so two models never share vectors.
+        name = "passages-" + hashlib.sha1(self.model_name.encode()).hexdigest()[:12]
+        # embedding_function=None: chromadb's default would download a model; we always pass vectors.
+        return client.get_or_create_collection(name, embedding_function=None,
+                                               configuration={"hnsw": {"space": "cosine"}})
+
+    def recover(self) -> None:
+        """Delete the vectors of ingestions that died before their commit (named in the journal)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, op, ids FROM journal").fetchall()
+            if not rows:
+                return
+            with self._write_lock:
+                for row in self._db.execute("SELECT id, op, ids FROM journal").fetchall():
+                    ids = json.loads(row["ids"])
+                    live = {r[0] for r in self._query_in("SELECT id FROM passages WHERE id IN ({})", ids)}
+                    stale = [i for i in ids if i not in live]
+                    if stale:
+                        self._collection.delete(ids=stale)
+                    self._db.execute("DELETE FROM journal WHERE id=?", (row["id"],))
+
+    def _query_in(self, sql: str, values: Sequence, extra: Sequence = ()) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = []
+        for begin in range(0, len(values), 500):
+            chunk = list(values[begin:begin + 500])
+            rows += self._db.execute(sql.format(",".join("?" * len(chunk))), (*chunk, *extra)).fetchall()
+        return rows
+
+    # -- reads ------------------------------------------------------------------------------------
+    @staticmethod
+    def _article(row: sqlite3.Row) -> Article:
+        data = dict(row)
+        data.setdefault("body", "")
+        data.setdefault("body_original", "")
+        return Article(**data)
+
+    def article(self, article_id: str, with_body: bool = True) -> Article | None:
+        columns = _ARTICLE_COLUMNS if with_body else _LIST_COLUMNS
+        with self._lock:
+            row = self._db.execute(f"SELECT {','.join(columns)} FROM articles WHERE id=?", (article_id,)).fetchone()
+        return self._article(row) if row else None
+
+    def find_article(self, *, content_hash: str | None = None, url: str | None = None) -> Article | None:
+        column, value = ("content_hash", content_hash) if content_hash else ("url", url)
+        if not value:
+            return None
+        with self._lock:
+            row = self._db.execute(f"SELECT {','.join(_LIST_COLUMNS)} FROM articles WHERE {column}=? LIMIT 1",
+                                   (value,)).fetchone()
+        return self._article(row) if row else None
+
+    def articles(self, *, source: str | None = None, date_from: str | None = None,
+                 date_to: str | None = None) -> list[Article]:
+        sql, args = self._filter_sql(source, date_from, date_to)
+        with self._lock:
+            rows = self._db.execute(f"SELECT {','.join(_LIST_COLUMNS)} FROM articles WHERE {sql} "
+                                    "ORDER BY COALESCE(published, added_at) DESC", args).fetchall()
+        return [self._article(r) for r in rows]
+
+    @staticmethod
+    def _filter_sql(source, date_from, date_to) -> tuple[str, list]:
+        clauses, args = ["1=1"], []
+        if source:
+            clauses.append("source=?")
+            args.append(source)
+        if date_from:
+            clauses.append("published>=?")
+            args.append(date_from)
+        if date_to:
+            clauses.append("published<=?")
+            args.append(date_to + ("" if len(date_to) > 10 else " 99:99"))
+        return " AND ".join(clauses), args
+
+    def article_ids(self, *, source=None, date_from=None, date_to=None) -> list[str]:
+        sql, args = self._filter_sql(source, date_from, date_to)
+        with self._lock:
+            return [r[0] for r in self._db.execute(f"SELECT id FROM articles WHERE {sql}", args)]
+
+    def sources(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute(
+                "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY source")]
+
+    def passages(self, article_id: str | None = None) -> list[Passage]:
+        sql = 'SELECT id, article_id, position, section, text, text_original, start, "end" FROM passages'
+        with self._lock:
+            if article_id:
+                rows = self._db.execute(sql + " WHERE article_id=? ORDER BY position", (article_id,)).fetchall()
+            else:
+                rows = self._db.execute(sql + " ORDER BY article_id, position").fetchall()
+        return [Passage(**dict(r)) for r in rows]
+
+    def get_passages(self, ids: Sequence[str]) -> dict[str, Passage]:
+        with self._lock:
+            rows = self._query_in('SELECT id, article_id, position, section, text, text_original, start, "end" '
+                                  "FROM passages WHERE id IN ({})", list(ids))
+        return {r["id"]: Passage(**dict(r)) for r in rows}
+
+    def count(self) -> tuple[int, int]:
+        with self._lock:
+            return (self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+                    self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+
+    def vector_count(self) -> int:
+        return self._collection.count()
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
+
+    # -- search -----------------------------------------------------------------------------------
+    def keyword_search(self, tokens: Sequence[str], k: int,
+                       article_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """(passage id, BM25 score) best first; FTS5's bm25() is negated so that higher is better."""
+        query = _fts_query(tokens)
+        if not query or article_ids is not None and not article_ids:
+            return []
+        sql = "SELECT passage_id, -bm25(passage_fts) AS score FROM passage_fts WHERE passage_fts MATCH ?"
+        args: list = [query]
+        if article_ids is not None:
+            sql += f" AND article_id IN ({','.join('?' * len(article_ids))})"
+            args += list(article_ids)
+        sql += " ORDER BY rank LIMIT ?"
+        with self._lock:
+            return [(r[0], float(r[1])) for r in self._db.execute(sql, (*args, k))]
+
+    def dense_search(self, vector: np.ndarray, k: int,
+                     article_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """(passage id, cosine similarity) best first."""
+        if article_ids is not None and not article_ids:
+            return []
+        total = self._collection.count()
+        if total == 0:
+            return []
+        where = {"article_id": {"$in": list(article_ids)}} if article_ids is not None else None
+        result = self._collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+                                        n_results=min(k, total), where=where, include=["distances"])
+        return [(pid, 1.0 - float(d)) for pid, d in zip(result["ids"][0], result["distances"][0])]
+
+    def document_frequencies(self, tokens: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many passages hold each token, and how many passages there are: the IDF inputs."""
+        unique = list(dict.fromkeys(tokens))
+        with self._lock:
+            total = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+            found = {r[0]: r[1] for r in self._query_in("SELECT term, doc FROM passage_vocab WHERE term IN ({})", unique)}
+        return {t: found.get(t, 0) for t in unique}, total
+
+    # -- embedding cache ---------------------------------------------------------------------------
+    def cached_vectors(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            rows = self._cached(hashes)
+        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
+    def _cached(self, hashes: Sequence[str]) -> list:
+        rows = []
+        for begin in range(0, len(hashes), 500):
+            chunk = list(hashes[begin:begin + 500])
+            rows += self._db.execute(
+                f"SELECT text_hash, vector FROM embed_cache WHERE model=? AND text_hash IN ({','.join('?' * len(chunk))})",
+                (self.model_name, *chunk)).fetchall()
+        return rows
+
+    def cache_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO embed_cache VALUES (?, ?, ?)",
+                                 [(self.model_name, h, np.asarray(v, dtype=np.float32).tobytes())
+                                  for h, v in vectors.items()])
+
+    # -- writes -----------------------------------------------------------------------------------
+    def add_article(self, article: Article, passages: Sequence[Passage], vectors: np.ndarray,
+                    replaces: str | None = None) -> None:
+        """Store an article with its passages and vectors, all or nothing; `replaces` is removed in the same commit."""
+        ids = [p.id for p in passages]
+        with self._lock, self._write_lock:
+            cursor = self._db.execute("INSERT INTO journal (op, ids) VALUES ('add', ?)", (json.dumps(ids),))
+            journal_id = cursor.lastrowid
+            if ids:
+                self._collection.upsert(
+                    ids=ids, embeddings=np.asarray(vectors, dtype=np.float32),
+                    metadatas=[{"article_id": article.id, "position": p.position} for p in passages])
+            article.added_at = article.added_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+            article.passage_count = len(passages)
+            old_ids: list[str] = []
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if replaces:
+                    old_ids = self._delete_rows(replaces)
+                    self._db.execute("INSERT INTO journal (op, ids) VALUES ('remove', ?)", (json.dumps(old_ids),))
+                values = [getattr(article, c) for c in _ARTICLE_COLUMNS]
+                self._db.execute(f"INSERT INTO articles ({','.join(_ARTICLE_COLUMNS)}) "
+                                 f"VALUES ({','.join('?' * len(values))})", values)
+                self._db.executemany(
+                    'INSERT INTO passages (id, article_id, position, section, text, text_original, start, "end") '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(p.id, p.article_id, p.position, p.section, p.text, p.text_original, p.start, p.end)
+                     for p in passages])
+                self._db.executemany("INSERT INTO passage_fts (passage_id, article_id, tokens) VALUES (?, ?, ?)",
+                                     [(p.id, p.article_id, " ".join(p.tokens)) for p in passages])
+                self._db.execute("DELETE FROM journal WHERE id=?", (journal_id,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            if old_ids:
+                self.recover()
+
+    def _delete_rows(self, article_id: str) -> list[str]:
+        ids = [r[0] for r in self._db.execute("SELECT id FROM passages WHERE article_id=?", (article_id,))]
+        self._db.execute("DELETE FROM passage_fts WHERE article_id=?", (article_id,))
+        self._db.execute("DELETE FROM passages WHERE article_id=?", (article_id,))
+        self._db.execute("DELETE FROM articles WHERE id=?", (article_id,))
+        return ids
+
+    def remove_article(self, article_id: str) -> bool:
+        with self._lock, self._write_lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                exists = self._db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone()
+                ids = self._delete_rows(article_id) if exists else []
+                if ids:
+                    self._db.execute("INSERT INTO journal (op, ids) VALUES ('remove', ?)", (json.dumps(ids),))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        if ids:
+            self.recover()
+        return bool(exists)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

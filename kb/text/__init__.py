@@ -1,0 +1,25 @@
+"""Text stage: script conversion, sentence and passage cutting, word segmentation."""
+from kb.text.convert import (
+    detect_script,
+    fold_width,
+    conversion_for,
+    to_simplified,
+    to_script,
+    has_traditional_only,
+)
+from kb.text.passages import split_sentences, cut_passages, PassageSpan
+from kb.text.tokens import tokenize, tokenize_query
+
+__all__ = [
+    "detect_script",
+    "fold_width",
+    "conversion_for",
+    "to_simplified",
+    "to_script",
+    "has_traditional_only",
+    "split_sentences",
+    "cut_passages",
+    "PassageSpan",
+    "tokenize",
+    "tokenize_query",
+]

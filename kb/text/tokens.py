@@ -1,0 +1,57 @@
+"""Word segmentation with jieba, a domain dictionary and stopwords: the keyword index's tokens."""
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from importlib import resources
+
+import jieba
+
+from kb.text.convert import fold_width
+
+_WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_lock = threading.Lock()
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("kb.text").joinpath("data", name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    with _lock:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for line in _data_lines("userdict.txt"):
+            word, *rest = line.split()
+            freq = int(rest[0]) if rest and rest[0].isdigit() else None
+            tokenizer.add_word(word, freq)
+        return tokenizer
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(_data_lines("stopwords.txt"))
+
+
+def _clean(tokens: list[str]) -> list[str]:
+    stop = stopwords()
+    out = []
+    for token in tokens:
+        token = token.strip().lower()
+        if token and token not in stop and _WORD.search(token):
+            out.append(token)
+    return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Index-time tokens: jieba's search mode (words plus their sub-words), stopwords removed."""
+    jieba.setLogLevel(60)
+    return _clean(_tokenizer().lcut_for_search(fold_width(text)))
+
+
+def tokenize_query(text: str) -> list[str]:
+    """Query tokens, the same segmentation as the index so both sides meet."""
+    return tokenize(text)
