@@ -31,7 +31,9 @@ class Settings:
     max_file_bytes: int = 20 * 1024 * 1024
     fetch_timeout: float = 15.0
     # Fusion weight of the keyword side in the score mix (dense gets 1 - keyword_weight).
-    keyword_weight: float = 0.6
+    keyword_weight: float = 0.4
+    # Weight of the best-sentence coverage when re-ranking the fused top 10 (0 turns it off).
+    rerank_weight: float = 1.0
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -48,7 +50,8 @@ class Settings:
             passage_chars=_env_int("KB_PASSAGE_CHARS", 300),
             max_file_bytes=_env_int("KB_MAX_FILE_BYTES", 20 * 1024 * 1024),
             fetch_timeout=_env_float("KB_FETCH_TIMEOUT", 15.0),
-            keyword_weight=_env_float("KB_KEYWORD_WEIGHT", 0.6),
+            keyword_weight=_env_float("KB_KEYWORD_WEIGHT", 0.4),
+            rerank_weight=_env_float("KB_RERANK_WEIGHT", 1.0),
             llm_base_url=env.get("KB_LLM_BASE_URL") or None,
             llm_model=env.get("KB_LLM_MODEL") or None,
             llm_api_key=env.get("KB_LLM_API_KEY") or None,

@@ -8,7 +8,7 @@ from kb.text.convert import (
     has_traditional_only,
 )
 from kb.text.passages import split_sentences, cut_passages, PassageSpan
-from kb.text.tokens import tokenize, tokenize_query
+from kb.text.tokens import named_terms, tokenize, tokenize_query
 
 __all__ = [
     "detect_script",
@@ -21,5 +21,6 @@ __all__ = [
     "cut_passages",
     "PassageSpan",
     "tokenize",
+    "named_terms",
     "tokenize_query",
 ]

@@ -133,7 +133,9 @@ def cut_passages(body: str, budget: int = 300) -> list[PassageSpan]:
         if current:
             size = atom.end - current[0].start
             glued = current[-1].glue_next and size <= hard_limit
-            if atom.new_section or (size > budget and not glued):
+            # A section too short to stand alone joins the next one rather than make a stub passage.
+            stub = current[-1].end - current[0].start < budget // 3 and size <= budget
+            if (atom.new_section and not stub) or (size > budget and not glued):
                 flush()
                 previous = current[-1]
                 overlap = (

@@ -7,6 +7,7 @@ from functools import lru_cache
 from importlib import resources
 
 import jieba
+import jieba.posseg
 
 from kb.text.convert import fold_width
 
@@ -27,8 +28,27 @@ def _tokenizer() -> jieba.Tokenizer:
         for line in _data_lines("userdict.txt"):
             word, *rest = line.split()
             freq = int(rest[0]) if rest and rest[0].isdigit() else None
-            tokenizer.add_word(word, freq)
+            tokenizer.add_word(word, freq, tag="nz")  # a domain term, see `named_terms`
         return tokenizer
+
+
+# Part-of-speech tags of words that name something: places, organisations, other proper nouns,
+# transliterated names, Latin acronyms. Person names (nr) are left out: jieba's HMM tags ordinary
+# words such as 宁可 as nr.
+_NAMING_TAGS = {"ns", "nt", "nz", "nrt", "eng"}
+
+
+@lru_cache(maxsize=1)
+def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
+    return jieba.posseg.POSTokenizer(_tokenizer())
+
+
+def named_terms(text: str) -> list[str]:
+    """Words of `text` that name an entity or a domain term (lower-cased), e.g. 欧洲央行, CPI, 基点."""
+    jieba.setLogLevel(60)
+    words = _pos_tokenizer().lcut(fold_width(text))
+    return list(dict.fromkeys(w.word.lower() for w in words
+                              if w.flag in _NAMING_TAGS and len(w.word) >= 2 and w.word.lower() not in stopwords()))
 
 
 @lru_cache(maxsize=1)

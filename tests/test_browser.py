@@ -1,0 +1,122 @@
+"""End to end in a real browser: `streamlit run app.py` on a seeded store, driven by headless Chromium.
+
+Uses Debian's Chromium (`apt-get install -y chromium`), never a browser downloaded by Playwright.
+Saves the chat page to docs/screenshot-chat.png.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "marsbit-2025-12-10-fed-qt-to-rmp.zh-Hant.txt"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = ROOT / "docs" / "screenshot-chat.png"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(base: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=5) as response:
+                if response.status == 200 and response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"streamlit was not healthy after {timeout}s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("browser-kb")
+    env = {**os.environ, "KB_HOME": str(home)}
+    for name in ("KB_LLM_BASE_URL", "KB_LLM_MODEL", "KB_LLM_API_KEY"):
+        env.pop(name, None)  # the extractive answer is the one this test knows
+    seeded = subprocess.run([sys.executable, "-m", "kb", "ingest", str(SEED)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert seeded.returncode == 0, seeded.stderr
+    port = _free_port()
+    log = home / "streamlit.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, process, log)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+def test_chat_in_browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+            page.set_default_timeout(120_000)
+            page.goto(server, wait_until="domcontentloaded")
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(state="visible")
+            page.get_by_text("有什么想问的?").wait_for()
+            box.fill("美联储什么时候终止QT?")
+            box.press("Enter")
+
+            answer = page.locator(".kb-answer").filter(has=page.locator(".kb-cite")).first
+            answer.wait_for(state="visible")
+            text = answer.inner_text()
+            assert "2025年12月1日" in text
+            assert "[1]" in text
+
+            source = page.get_by_test_id("stExpander").filter(has_text="[1]").first
+            source.wait_for(state="visible")
+            assert "美联储大转型" in source.inner_text()
+            mark = source.locator(".kb-passage mark").first
+            mark.wait_for(state="visible")
+            assert "2025年12月1日" in mark.inner_text()
+
+            # The original (Traditional) text is one tab away.
+            source.get_by_role("tab", name="原文(繁體)").click()
+            original = source.locator(".kb-passage mark").filter(has_text="計劃終止").first
+            original.wait_for(state="visible")
+            source.get_by_role("tab", name="简体").click()
+
+            # Let the run finish (no "running" indicator), then keep the picture.
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+            page.wait_for_timeout(500)
+            answer.scroll_into_view_if_needed()
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+            assert SCREENSHOT.stat().st_size > 10_000
+        finally:
+            browser.close()
