@@ -21,6 +21,7 @@ _LINK_LABEL = re.compile(r"^\s*(?:原文鏈接|原文链接|原文連結|原文�
 _NAV_WORDS = re.compile(r"推荐阅读|推薦閱讀|相关阅读|相關閱讀|更多|more|登录|登入|注册|註冊|首页|首頁|分享|share", re.I)
 _IMAGE = re.compile(r"(?:^|\s)(?:image|img|圖片?|图片?|photo)\s*\d+\s*$|^!\[[^\]]*\]\([^)]*\)\s*$|^\[(?:圖片|图片|image)\]$", re.I)
 _ONLY_NUMBER = re.compile(r"^\s*[\d.,%]+\s*$")
+_NO_WORD = re.compile(r"^[^\w\u4e00-\u9fff]+$")  # separators, stray punctuation, "?" left by a lossy encoding
 _SENTENCE_MARK = re.compile(r"[。！？!?；;]")
 _FOOTER = (
     re.compile(r"^\s*(?:免責聲明|免责声明|風險提示|风险提示|Disclaimer)\s*[:：]?", re.I),
@@ -98,6 +99,8 @@ def _title_candidates(lines: list[str], profile: SourceProfile) -> str | None:
 def clean(text: str, *, origin: str | None = None, title: str | None = None, url: str | None = None,
           source: str | None = None, author: str | None = None, published: str | None = None) -> Document:
     """Cleaned body (original script) and metadata from a page's text; keyword args are known values."""
+    if not re.search(r"[\u4e00-\u9fff]|[A-Za-z]{2,}", text):
+        raise IngestError("no Chinese or Latin text in the input")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u200b", "")
     lines = [line.rstrip() for line in text.split("\n")]
     profile = pick_profile(text)
@@ -161,6 +164,7 @@ def clean(text: str, *, origin: str | None = None, title: str | None = None, url
         if any(p.search(stripped) for p in _FOOTER):
             break
         if (stripped == title or _IMAGE.search(stripped) or _ONLY_NUMBER.match(stripped)
+                or (stripped and _NO_WORD.match(stripped))
                 or any(p.search(stripped) for p in profile.clutter + profile.menu)
                 or (len(stripped) <= 40 and _AD.search(stripped))):
             continue
@@ -176,8 +180,6 @@ def clean(text: str, *, origin: str | None = None, title: str | None = None, url
     body_text = "\n".join(body)
     if not body_text.strip():
         raise IngestError("no article text found after removing page clutter")
-    if not re.search(r"[\u4e00-\u9fff]|[A-Za-z]{2,}", body_text):
-        raise IngestError("no Chinese or Latin text in the input")
     if not title:
         first = body_text.strip().split("\n")[0]
         title = first[:40]

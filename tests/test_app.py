@@ -1,0 +1,366 @@
+"""The Streamlit app (app.py) driven by streamlit.testing.v1.AppTest on a real store and the real model.
+
+Each test gets its own KB_HOME: a copy of a store that holds the seed article (ingested once per
+module by the command line, so nothing of it stays open in this process).
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+SEED = ROOT / "corpus" / "marsbit-2025-12-10-fed-qt-to-rmp.zh-Hant.txt"
+SEED_TITLE = "美联储大转型"
+TIMEOUT = 180  # seconds for one script run: the first one loads the model; the machine is shared
+
+
+def _load_app_module():
+    spec = importlib.util.spec_from_file_location("kb_streamlit_app", APP)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+app = _load_app_module()
+
+
+# -- fixtures ------------------------------------------------------------------------------------
+
+def _clean_env(monkeypatch, home: Path) -> None:
+    monkeypatch.setenv("KB_HOME", str(home))
+    for name in ("KB_LLM_BASE_URL", "KB_LLM_MODEL", "KB_LLM_API_KEY", "KB_MAX_FILE_BYTES", "KB_CHROMA_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("seeded-template")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("KB_")}
+    env["KB_HOME"] = str(home)
+    done = subprocess.run([sys.executable, "-m", "kb", "ingest", str(SEED)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+@pytest.fixture
+def home(seeded_template, tmp_path, monkeypatch) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(seeded_template, target)
+    _clean_env(monkeypatch, target)
+    return target
+
+
+def start(page: str = "chat") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page != "chat":
+        go(at, page)
+    return at
+
+
+def go(at: AppTest, page: str) -> None:
+    at.segmented_control(key="page").set_value(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def ask(at: AppTest, question: str) -> None:
+    at.chat_input(key="question").set_value(question).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every string the page renders as Markdown/HTML: element bodies and labels, main and sidebar."""
+    out: list[str] = []
+    for root in (at.main, at.sidebar):
+        for node in root:
+            for attr in ("value", "label", "body", "help", "placeholder"):
+                try:
+                    value = getattr(node, attr)
+                except Exception:
+                    continue
+                if isinstance(value, str):
+                    out.append(value)
+            if getattr(node, "type", None) == "expandable":
+                out.append(node.label)
+    return out
+
+
+def submit(at: AppTest, label: str) -> None:
+    button = next(b for b in at.button if b.label == label)
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def last_answer(at: AppTest):
+    record = at.session_state["messages"][-1]
+    assert record["role"] == "assistant" and not record.get("error"), record
+    return record["answer"]
+
+
+# -- the follow-up rewrite -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, previous, expected", [
+    ("那情景B呢?", "情景A的机率是多少?", "情景B的机率是多少?"),
+    ("情景C呢", "情景B的机率是多少?", "情景C的机率是多少?"),
+    ("那麼情景B呢?", "情景A的機率是多少?", "情景B的機率是多少?"),
+    ("那QE呢?", "美联储什么时候终止QT?", "美联储什么时候终止QE?"),
+    ("那2024年呢?", "2025年的通胀率是多少?", "2024年的通胀率是多少?"),
+    ("那扩表呢?", "美联储为什么停止缩表?", "美联储为什么停止扩表?"),
+    ("美国的失业率呢?", "美国的通胀率是多少?", "美国的失业率是多少?"),
+])
+def test_rewrite_followup_swaps_the_entity(question, previous, expected):
+    assert app.rewrite_followup(question, previous) == expected
+
+
+def test_rewrite_followup_falls_back_to_context_and_leaves_full_questions_alone():
+    # No entity to swap: the previous question is carried along for context.
+    assert app.rewrite_followup("那欧洲央行呢?", "美联储什么时候终止QT?") == "美联储什么时候终止QT? 那欧洲央行呢?"
+    assert app.rewrite_followup("风险?", "情景A的机率是多少?") == "情景A的机率是多少? 风险?"
+    assert app.rewrite_followup("那呢?", "情景A的机率是多少?") == "情景A的机率是多少?"
+    # Not elliptical, or nothing to follow: unchanged.
+    assert app.rewrite_followup("美联储什么时候终止QT?", "情景A的机率是多少?") == "美联储什么时候终止QT?"
+    assert app.rewrite_followup("那情景B呢?", None) == "那情景B呢?"
+    assert app.rewrite_followup("那情景B呢?", "") == "那情景B呢?"
+    # A complete question that merely starts with 还有 keeps its own subject.
+    assert app.rewrite_followup("还有哪些机构估计了购债规模?", "情景A的机率是多少?") == "还有哪些机构估计了购债规模?"
+
+
+def test_is_followup():
+    for q in ("那情景B呢?", "那么B呢", "而日本呢?", "还有呢?", "還有情景C?", "情景B?", "RMP呢"):
+        assert app.is_followup(q), q
+    for q in ("美联储什么时候终止QT?", "RMP的规模大概有多大?", ""):
+        assert not app.is_followup(q), q
+
+
+# -- safe rendering helpers ----------------------------------------------------------------------
+
+def test_escape_and_highlight_are_inert():
+    hostile = '<script>alert(1)</script> [点我](javascript:alert(1)) **粗** :red[x] $x$'
+    out = app.escape_text(hostile)
+    for raw in ("<", ">", "[", "]", "(", ")", "*", ":", "$"):
+        assert raw not in out
+    assert "点我" in out and "alert" in out
+    html = app.highlight_html("前文。" + hostile + "后文。", 3, 3 + len(hostile))
+    assert "<mark>" in html and "<script" not in html and "](javascript:" not in html
+    assert app.safe_url("javascript:alert(1)") is None
+    assert app.safe_url("data:text/html,x") is None
+    assert app.safe_url("https://example.com/a?b=1") == "https://example.com/a?b=1"
+    assert 'href="https://example.com/a"' in app.link_html("https://example.com/a")
+    assert "href" not in app.link_html("javascript:alert(1)")
+    assert app.answer_html("答案[1]。").count('class="kb-cite"') == 1
+
+
+def test_explain_reason_is_chinese():
+    assert "PNG" in app.explain_reason("not a text file: it looks like a PNG image")
+    assert app.explain_reason("empty input") == "内容为空"
+    assert "文件太大" in app.explain_reason("too large: 3,000 bytes, the limit is 2,000 (KB_MAX_FILE_BYTES)")
+    assert app.explain_reason("something new") == "something new"
+
+
+# -- the app -------------------------------------------------------------------------------------
+
+def test_question_gets_a_cited_answer(home):
+    at = start()
+    assert "有什么想问的" in " ".join(texts(at))
+    ask(at, "美联储什么时候终止QT?")
+    answer = last_answer(at)
+    assert not answer.abstained
+    assert "2025年12月1日" in answer.text and "[1]" in answer.text
+    assert any("2025年12月1日" in c.passage for c in answer.citations)
+
+    rendered = [m.value for m in at.markdown]
+    shown = next(v for v in rendered if 'class="kb-answer"' in v and "kb-cite" in v)
+    assert "2025年12月1日" in shown and "&#91;1&#93;" in shown
+    # The cited sentence is highlighted in the passage, in Simplified and in the original script.
+    marked = [v for v in rendered if "<mark>" in v]
+    assert any("2025年12月1日" in v and "QT计划终止" in v for v in marked)
+    assert any("QT計劃終止" in v for v in marked)
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("&#91;1&#93;") and SEED_TITLE in label for label in labels)
+    assert any("王永利" in v and "MarsBit" in v for v in rendered)  # author and source under the answer
+
+
+def test_followup_question_carries_the_subject(home):
+    at = start()
+    ask(at, "情景A的机率是多少?")
+    assert "40%" in last_answer(at).text
+    ask(at, "那情景B呢?")
+    user = at.session_state["messages"][-2]
+    assert user["content"] == "那情景B呢?" and user["effective"] == "情景B的机率是多少?"
+    assert "35%" in last_answer(at).text
+    assert any("结合上文理解为" in v and "情景B的机率是多少" in v for v in texts(at))
+    assert len(at.chat_message) == 4  # the whole conversation stays on the page
+
+
+def test_no_answer_shows_the_nearest_passages(home):
+    at = start()
+    ask(at, "如何烤制法式面包?")
+    answer = last_answer(at)
+    assert answer.abstained
+    assert any("知识库中没有找到" in v for v in texts(at))
+    assert any("最接近的段落" in v for v in texts(at))
+    assert any(SEED_TITLE in e.label for e in at.expander)
+
+
+ARTICLE = """台积电宣布在高雄新建晶圆厂
+
+台积电今天宣布,将在高雄投资新建一座二纳米晶圆厂,预计在2027年第三季度开始量产。
+这座工厂的总投资金额约为新台币一万亿元,将创造大约八千个就业岗位。
+公司表示,新厂主要服务人工智能芯片客户,产能将在三年内逐步提升。
+分析师认为,这项投资将进一步巩固台积电在先进制程上的领先地位。
+"""
+
+
+def test_upload_is_ingested_and_listed(home):
+    at = start("add")
+    at.file_uploader(key="upload_files").set_value([("tsmc.md", ARTICLE.encode("utf-8"), "text/markdown")])
+    submit(at, "导入文件")
+    assert any("已添加" in s.value and "台积电" in s.value for s in at.success), [s.value for s in at.success]
+    assert not at.error
+
+    go(at, "library")
+    table = at.dataframe[0].value
+    assert len(table) == 2
+    assert any("台积电" in title for title in table["标题"])
+    assert set(table.columns) >= {"标题", "来源", "作者", "发布日期", "段落", "添加时间"}
+
+    # The same file again is "unchanged"; the question finds the new article.
+    go(at, "add")
+    at.file_uploader(key="upload_files").set_value([("tsmc.md", ARTICLE.encode("utf-8"), "text/markdown")])
+    submit(at, "导入文件")
+    assert any("未变化" in i.value for i in at.info)
+    go(at, "chat")
+    ask(at, "台积电的高雄新厂预计什么时候量产?")
+    assert "2027年第三季度" in last_answer(at).text
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+
+
+def test_bad_uploads_show_errors_and_the_page_keeps_working(home, monkeypatch):
+    monkeypatch.setenv("KB_MAX_FILE_BYTES", "3000")
+    at = start("add")
+    at.file_uploader(key="upload_files").set_value([
+        ("logo.png", PNG, "image/png"),
+        ("renamed.txt", PNG, "text/plain"),
+        ("empty.txt", b"", "text/plain"),
+        ("big.txt", ("很长的文章。" * 400).encode("utf-8"), "text/plain"),
+    ])
+    submit(at, "导入文件")
+    errors = [e.value for e in at.error]
+    assert len(errors) == 4, errors
+    assert sum("不是文本文件" in e and "PNG" in e for e in errors) == 2
+    assert any("empty" in e and "内容为空" in e for e in errors)
+    assert any("big" in e and "文件太大" in e for e in errors)
+    assert not at.success
+
+    # Nothing was added and the app still answers.
+    go(at, "library")
+    assert len(at.dataframe[0].value) == 1
+    go(at, "chat")
+    ask(at, "美联储什么时候终止QT?")
+    assert "2025年12月1日" in last_answer(at).text
+
+
+def test_ingest_uploads_never_raises(home):
+    at = start()  # opens the store through the app, so the function sees the real KnowledgeBase
+    kb = app.open_knowledge_base()
+    results = app.ingest_uploads(kb, [("a.txt", b"\x00\x01\x02binary"), ("b.html", b"   ")])
+    assert [r.status for r in results] == ["rejected", "rejected"]
+    assert all(r.reason for r in results)
+    seen = []
+    results = app.ingest_uploads(kb, [("c.txt", ARTICLE.encode("utf-8"))],
+                                 progress=lambda done, total, r: seen.append((done, total, r.status)))
+    assert seen == [(1, 1, "added")]
+    assert at is not None
+
+
+def test_remove_asks_for_confirmation(home):
+    at = start("library")
+    assert len(at.dataframe[0].value) == 1
+    at.selectbox(key="library_open").select_index(1).run()
+    assert any(SEED_TITLE in s.value for s in at.subheader)
+
+    at.button(key="delete_article").click().run()
+    assert any("确定要删除" in w.value for w in at.warning)
+    at.button(key="confirm_delete_no").click().run()  # cancel: still there
+    assert not at.warning
+    assert len(at.dataframe[0].value) == 1
+
+    at.button(key="delete_article").click().run()
+    at.button(key="confirm_delete_yes").click().run()
+    assert not at.exception
+    assert any("已删除" in s.value for s in at.success)
+    assert any("知识库还是空的" in i.value for i in at.info)
+    assert not at.dataframe
+    go(at, "chat")
+    assert any("0 篇文章" in c.value for c in at.sidebar.caption)
+
+
+HOSTILE_TITLE = "<script>alert('t')</script>危险标题"
+HOSTILE_BODY = """黑天鹅基金季度报告
+
+黑天鹅基金在2024年3月5日发布了季度报告,报告显示基金规模增长了百分之十二。
+报告正文夹带了一段脚本<script>alert(1)</script>以及一个链接[点我](javascript:alert(1))作为测试。
+<img src=x onerror=alert(2)>基金经理表示,下一季度将继续增持科技股。
+"""
+
+
+def _assert_inert(strings: list[str]) -> None:
+    for s in strings:
+        low = s.lower()
+        assert "<script" not in low, s
+        assert "<img" not in low, s
+        assert not re.search(r"\]\(\s*javascript:", low), s
+        assert "javascript:" not in low, s  # not even as plain text: the colon is an entity
+        assert 'href="javascript' not in low, s
+
+
+def test_hostile_article_renders_inert(home):
+    at = start("add")
+    # A javascript: link is refused as the article's link.
+    at.text_input(key="paste_title").set_value(HOSTILE_TITLE)
+    at.text_input(key="paste_url").set_value("javascript:alert(1)")
+    at.text_area(key="paste_text").set_value(HOSTILE_BODY)
+    submit(at, "添加到知识库")
+    assert any("http" in w.value for w in at.warning)
+
+    at.text_input(key="paste_title").set_value(HOSTILE_TITLE)
+    at.text_input(key="paste_url").set_value("https://example.com/black-swan")
+    at.text_area(key="paste_text").set_value(HOSTILE_BODY)
+    submit(at, "添加到知识库")
+    assert any("已添加" in s.value for s in at.success), [e.value for e in at.error]
+    _assert_inert(texts(at))
+
+    # Library: the table and the article in both scripts.
+    go(at, "library")
+    ids = at.selectbox(key="library_open").options
+    hostile = next(i for i, label in enumerate(ids) if "危险标题" in label)
+    at.selectbox(key="library_open").select_index(hostile).run()
+    body = " ".join(texts(at))
+    assert "&#60;script&#62;" in body and "点我" in body  # shown, as text
+    _assert_inert(texts(at))
+    at.segmented_control(key=at.segmented_control[-1].key).set_value("original").run()
+    _assert_inert(texts(at))
+    links = at.dataframe[0].value["原文"]  # only http(s) links are ever clickable in the table
+    assert all(v is None or str(v).startswith("https://") for v in links)
+    assert any(e.label.startswith("检索段落") for e in at.expander)
+
+    # Chat: the cited passage holds the script and the link, rendered inert.
+    go(at, "chat")
+    ask(at, "黑天鹅基金的季度报告显示基金规模增长了多少?")
+    answer = last_answer(at)
+    assert not answer.abstained and "百分之十二" in answer.text
+    assert any("<mark>" in m.value for m in at.markdown)
+    _assert_inert(texts(at))
+    links = [m.value for m in at.markdown if "href=" in m.value]
+    assert links and all('href="https://example.com/black-swan"' in v for v in links)
