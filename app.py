@@ -426,7 +426,7 @@ def show_citation(c: Citation, *, expanded: bool, original_first: bool) -> None:
 def show_nearest(record: dict) -> None:
     nearest = record.get("nearest") or []
     if not nearest:
-        st.caption("知识库里还没有可参考的段落。")
+        st.caption("在当前检索范围内没有找到相关段落。可以放宽侧边栏的来源或日期范围再试。")
         return
     st.markdown('<div class="kb-sources-title">最接近的段落</div>', unsafe_allow_html=True)
     for i, item in enumerate(nearest):
@@ -455,7 +455,11 @@ def show_answer(record: dict) -> None:
             st.markdown('<div class="kb-sources-title">来源</div>', unsafe_allow_html=True)
         for i, c in enumerate(answer.citations):
             show_citation(c, expanded=i == 0, original_first=answer.script != "hans")
-    how = "摘录式回答" if answer.generated_by == "extractive" else f"由 {answer.generated_by} 生成"
+    if answer.generated_by == "extractive":
+        how = "摘录式回答(原文句子)"
+    else:
+        model = answer.generated_by.removeprefix("llm:")
+        how = f"由语言模型 {escape_text(model)} 根据以上来源撰写"
     st.caption(f"{how} · 用时 {record.get('seconds', 0):.1f} 秒")
     for warning in answer.warnings or []:
         st.caption(f"注意:{escape_text(warning)}")
@@ -500,8 +504,11 @@ def show_user_message(message: dict) -> None:
 
 def page_chat(kb: KnowledgeBase) -> None:
     messages = st.session_state.messages
+    question = st.chat_input("向知识库提问,例如:美联储什么时候终止QT?", key="question", max_chars=500,
+                             submit_mode="disable")  # pinned to the bottom wherever it is called
+    question = (question or "").strip()
     articles, passages = kb.store.count()
-    if not messages:
+    if not messages and not question:
         if articles:
             st.markdown(f"#### 有什么想问的?\n向知识库中的 **{articles}** 篇文章({passages} 个段落)提问,"
                         "每个回答都会标出 [n] 出处,并附上原文段落。可以接着追问,比如先问「情景A的机率是多少?」"
@@ -515,11 +522,8 @@ def page_chat(kb: KnowledgeBase) -> None:
             else:
                 show_answer(message)
 
-    question = st.chat_input("向知识库提问,例如:美联储什么时候终止QT?", key="question", max_chars=500,
-                             submit_mode="disable")
-    if not question or not question.strip():
+    if not question:
         return
-    question = question.strip()
     effective = rewrite_followup(question, previous_question())
     user_message = {"role": "user", "content": question, "effective": effective}
     messages.append(user_message)

@@ -78,19 +78,22 @@ def ask(at: AppTest, question: str) -> None:
 
 
 def texts(at: AppTest) -> list[str]:
-    """Every string the page renders as Markdown/HTML: element bodies and labels, main and sidebar."""
+    """Every string the page renders as Markdown or HTML: the bodies of Markdown, caption, alert,
+    heading and HTML elements, and every label (widget, expander, tab), in the main area and sidebar."""
+    from streamlit.testing.v1.element_tree import AlertBase, HeadingBase, Html, Markdown
+
     out: list[str] = []
     for root in (at.main, at.sidebar):
         for node in root:
-            for attr in ("value", "label", "body", "help", "placeholder"):
+            if isinstance(node, (Markdown, AlertBase, HeadingBase, Html)):
+                out.append(str(node.value))
+            for attr in ("label", "help", "placeholder"):
                 try:
                     value = getattr(node, attr)
-                except Exception:
+                except Exception:  # elements without that field
                     continue
                 if isinstance(value, str):
                     out.append(value)
-            if getattr(node, "type", None) == "expandable":
-                out.append(node.label)
     return out
 
 
@@ -287,6 +290,10 @@ def test_ingest_uploads_never_raises(home):
 def test_remove_asks_for_confirmation(home):
     at = start("library")
     assert len(at.dataframe[0].value) == 1
+    at.text_input(key="library_query").set_value("没有这个标题").run()
+    assert len(at.dataframe[0].value) == 0
+    at.text_input(key="library_query").set_value("王永利").run()  # author
+    assert len(at.dataframe[0].value) == 1
     at.selectbox(key="library_open").select_index(1).run()
     assert any(SEED_TITLE in s.value for s in at.subheader)
 
@@ -349,10 +356,12 @@ def test_hostile_article_renders_inert(home):
     body = " ".join(texts(at))
     assert "&#60;script&#62;" in body and "点我" in body  # shown, as text
     _assert_inert(texts(at))
-    at.segmented_control(key=at.segmented_control[-1].key).set_value("original").run()
+    opened = at.session_state["library_open"]
+    at.segmented_control(key=f"article_script_{opened}").set_value("original").run()
+    assert not at.exception
     _assert_inert(texts(at))
     links = at.dataframe[0].value["原文"]  # only http(s) links are ever clickable in the table
-    assert all(v is None or str(v).startswith("https://") for v in links)
+    assert list(links.dropna()) == ["https://example.com/black-swan"]
     assert any(e.label.startswith("检索段落") for e in at.expander)
 
     # Chat: the cited passage holds the script and the link, rendered inert.
@@ -364,3 +373,154 @@ def test_hostile_article_renders_inert(home):
     _assert_inert(texts(at))
     links = [m.value for m in at.markdown if "href=" in m.value]
     assert links and all('href="https://example.com/black-swan"' in v for v in links)
+
+
+# -- a language model entered for the session --------------------------------------------------------
+
+class _FakeLLM:
+    """A minimal OpenAI-compatible server on 127.0.0.1 that streams a fixed reply as SSE chunks."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # /models, in case the client asks which model to use
+                body = json.dumps({"object": "list", "data": [{"id": "fake-model"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                fake.requests.append({"path": self.path, "json": json.loads(self.rfile.read(length) or b"{}")})
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for piece in pieces:
+                    chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                    self.wfile.flush()
+                last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_session_language_model_streams_the_answer(home):
+    fake = _FakeLLM(["美联储", "宣布QT计划", "在2025年12月1日终止", "[1]。"])
+    try:
+        at = start()
+        assert any("未配置" in c.value for c in at.sidebar.caption)
+        at.text_input(key="llm_url").set_value(fake.base_url)
+        at.text_input(key="llm_model").set_value("fake-model")
+        at.run()
+        assert any("本会话使用" in c.value for c in at.sidebar.caption)
+        assert at.toggle(key="use_llm").value is True
+        ask(at, "美联储什么时候终止QT?")
+        answer = last_answer(at)
+        assert fake.requests and fake.requests[-1]["json"].get("model") == "fake-model"
+        assert answer.generated_by == "llm:fake-model"
+        assert "2025年12月1日" in answer.text and "[1]" in answer.text
+        assert answer.citations and "2025年12月1日" in answer.citations[0].passage
+        assert any("fake&#45;model" in c.value for c in at.caption)
+
+        # Switched off for the session: the extractive answer, and no new request.
+        sent = len(fake.requests)
+        at.toggle(key="use_llm").set_value(False).run()
+        ask(at, "美联储什么时候终止QT?")
+        assert last_answer(at).generated_by == "extractive"
+        assert len(fake.requests) == sent
+    finally:
+        fake.close()
+
+
+HTML_ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><title>央行数字货币试点扩大</title>
+<meta name="author" content="李明"></head><body><article><h1>央行数字货币试点扩大</h1>
+<p>中国人民银行宣布,数字人民币试点城市将在明年扩大到三十个。</p>
+<p>试点内容包括跨境支付和智能合约,首批参与的商业银行共有十家。</p>
+<p>专家认为,这一举措将加快数字人民币的普及,并提升支付体系的效率。</p>
+</article></body></html>"""
+
+
+def test_url_is_fetched_and_ingested(home):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path != "/ecny.html":
+                self.send_error(404)
+                return
+            body = HTML_ARTICLE.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        at = start("add")
+        at.text_input(key="ingest_url").set_value("ftp://example.com/x")
+        submit(at, "抓取并添加")
+        assert any("http" in w.value for w in at.warning)
+
+        at.text_input(key="ingest_url").set_value(f"{base}/missing.html")
+        submit(at, "抓取并添加")
+        assert any("无法获取网页" in e.value and "404" in e.value for e in at.error)
+
+        at.text_input(key="ingest_url").set_value(f"{base}/ecny.html")
+        submit(at, "抓取并添加")
+        assert any("已添加" in s.value and "数字货币" in s.value for s in at.success), [e.value for e in at.error]
+        go(at, "library")
+        table = at.dataframe[0].value
+        row = table[table["标题"].str.contains("数字货币")]
+        assert len(row) == 1 and row["原文"].iloc[0] == f"{base}/ecny.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_sidebar_settings_apply_to_answers(home):
+    at = start()
+    at.segmented_control(key="answer_script").set_value("hant").run()
+    ask(at, "美联储什么时候终止QT?")
+    answer = last_answer(at)
+    assert answer.script == "hant" and "2025年12月1日" in answer.text and "計劃" in answer.text
+
+    # A date range that excludes the only article: nothing to cite, and the page says so.
+    import datetime as dt
+
+    at.date_input(key="date_to").set_value(dt.date(2025, 1, 1)).run()
+    ask(at, "美联储什么时候终止QT?")
+    assert last_answer(at).abstained
+    assert any("当前检索范围" in c.value for c in at.caption)
+
+    at.date_input(key="date_to").set_value(None).run()
+    at.selectbox(key="filter_source").set_value("MarsBit").run()
+    at.slider(key="top_k").set_value(2).run()
+    ask(at, "美联储什么时候终止QT?")
+    answer = last_answer(at)
+    assert not answer.abstained and len(answer.hits) <= 2

@@ -83,7 +83,7 @@ def test_chat_in_browser(server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+            page = browser.new_page(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
             page.set_default_timeout(120_000)
             page.goto(server, wait_until="domcontentloaded")
             box = page.get_by_test_id("stChatInputTextArea")
@@ -98,23 +98,36 @@ def test_chat_in_browser(server):
             assert "2025年12月1日" in text
             assert "[1]" in text
 
-            source = page.get_by_test_id("stExpander").filter(has_text="[1]").first
-            source.wait_for(state="visible")
-            assert "美联储大转型" in source.inner_text()
-            mark = source.locator(".kb-passage mark").first
-            mark.wait_for(state="visible")
-            assert "2025年12月1日" in mark.inner_text()
+            # Sources: one card per [n], titled with the article; the first is open. Open the others
+            # until the cited sentence holding the answer shows up highlighted.
+            sources = page.get_by_test_id("stExpander").filter(has_text="美联储大转型")
+            sources.first.wait_for(state="visible")
+            assert "[1]" in sources.first.locator("summary").inner_text()
+            highlighted = None
+            for i in range(sources.count()):
+                card = sources.nth(i)
+                if not card.locator(".kb-passage mark").first.is_visible():
+                    card.locator("summary").click()
+                mark = card.locator(".kb-passage mark").first
+                mark.wait_for(state="visible")
+                if "2025年12月1日" in mark.inner_text():
+                    highlighted = card
+                    break
+            assert highlighted is not None, "no source highlights the sentence with the answer"
+            meta = highlighted.locator(".kb-meta").first.inner_text()
+            assert "MarsBit" in meta and "王永利" in meta and "2025-12-10" in meta
 
             # The original (Traditional) text is one tab away.
-            source.get_by_role("tab", name="原文(繁體)").click()
-            original = source.locator(".kb-passage mark").filter(has_text="計劃終止").first
-            original.wait_for(state="visible")
-            source.get_by_role("tab", name="简体").click()
+            highlighted.get_by_role("tab", name="原文(繁體)").click()
+            highlighted.locator(".kb-passage mark").filter(has_text="計劃終止").first.wait_for(state="visible")
+            highlighted.get_by_role("tab", name="简体").click()
 
             # Let the run finish (no "running" indicator), then keep the picture.
             page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
             page.wait_for_timeout(500)
-            answer.scroll_into_view_if_needed()
+            # Frame the picture on the conversation: the question at the top, the answer and its sources below.
+            page.get_by_test_id("stChatMessage").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(300)
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
             assert SCREENSHOT.stat().st_size > 10_000
