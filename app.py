@@ -408,7 +408,7 @@ def show_passage_views(simplified_html: str, original_html: str | None, *, origi
 
 
 def show_citation(c: Citation, *, expanded: bool, original_first: bool) -> None:
-    label = f"[{c.n}] {c.title}"
+    label = " · ".join(x for x in (f"[{c.n}] {c.title}", c.source, (c.published or "")[:10]) if x)
     with st.expander(escape_text(label), expanded=expanded, icon=":material/article:"):
         st.markdown(meta_html(source=c.source, author=c.author, published=c.published, url=c.url),
                     unsafe_allow_html=True)
@@ -416,11 +416,24 @@ def show_citation(c: Citation, *, expanded: bool, original_first: bool) -> None:
         simplified = highlight_html(c.passage, start, end)
         original = None
         if c.passage_original and c.passage_original != c.passage:
-            o_start, o_end = sentence_span(c.passage_original, c.sentence_original,
-                                           c.sentence_start if len(c.passage_original) == len(c.passage) else None)
-            original = highlight_html(c.passage_original, o_start, o_end)
+            original = highlight_html(c.passage_original, *original_span(c))
         show_passage_views(simplified, original, original_first=original_first)
         st.caption(f"第 {c.position + 1} 段 · 相关度 {c.score:.2f}")
+
+
+def original_span(c: Citation) -> tuple[int, int] | tuple[None, None]:
+    """Where the cited sentence sits in the original-script passage."""
+    same_length = len(c.passage_original) == len(c.passage)
+    span = sentence_span(c.passage_original, c.sentence_original, c.sentence_start if same_length else None)
+    if span[0] is None and c.sentence:
+        # A phrase conversion changed the length, so offsets do not carry over: find the sentence in
+        # the original converted character by character (which keeps every offset).
+        from kb.text import convert
+
+        per_char = "".join(convert.convert(ch, "t2s") or ch for ch in c.passage_original)
+        if len(per_char) == len(c.passage_original):
+            span = sentence_span(per_char, c.sentence, None)
+    return span
 
 
 def show_nearest(record: dict) -> None:
@@ -554,9 +567,11 @@ def show_ingest_results(results: Sequence[IngestResult]) -> None:
         title = escape_text(r.title or r.origin)
         origin = escape_text(r.origin)
         if r.status == "added":
-            st.success(f"**已添加** 《{title}》 · {r.passages} 个段落 · 用时 {r.seconds:.1f} 秒", icon=":material/check_circle:")
+            st.success(f"**已添加** 《{title}》 · {r.passages} 个段落 · 用时 {r.seconds:.1f} 秒",
+                       icon=":material/check_circle:")
         elif r.status == "replaced":
-            st.success(f"**已更新** 《{title}》 · 替换了同一链接的旧版本 · {r.passages} 个段落", icon=":material/sync:")
+            st.success(f"**已更新** 《{title}》 · 替换了同一链接的旧版本 · {r.passages} 个段落",
+                       icon=":material/sync:")
         elif r.status == "unchanged":
             st.info(f"**未变化** 《{title}》 · 知识库里已有同样内容的文章", icon=":material/info:")
         else:
@@ -569,7 +584,7 @@ def _run_with_progress(label: str, work: Callable[[Callable[[int, int, IngestRes
 
     def progress(done: int, total: int, result: IngestResult) -> None:
         name = result.title or result.origin
-        bar.progress(done / max(total, 1), text=f"{label}({done}/{total}):{name[:40]}")
+        bar.progress(done / max(total, 1), text=f"{label}({done}/{total}):{escape_text(name[:40])}")
 
     results = work(progress)
     bar.progress(1.0, text="导入完成")

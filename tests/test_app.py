@@ -6,6 +6,7 @@ module by the command line, so nothing of it stays open in this process).
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -43,7 +44,7 @@ def _clean_env(monkeypatch, home: Path) -> None:
 @pytest.fixture(scope="module")
 def seeded_template(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("seeded-template")
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("KB_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     env["KB_HOME"] = str(home)
     done = subprocess.run([sys.executable, "-m", "kb", "ingest", str(SEED)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
@@ -162,6 +163,21 @@ def test_escape_and_highlight_are_inert():
     assert app.answer_html("答案[1]。").count('class="kb-cite"') == 1
 
 
+def test_original_span_finds_the_sentence_when_lengths_differ():
+    from kb.records import Citation
+
+    simplified = "美联储宣布终止QT。其他内容。"
+    original = "※美聯儲宣布終止QT。其他內容。"  # one character longer: offsets do not carry over
+    c = Citation(n=1, article_id="x", title="t", source=None, author=None, published=None, url=None,
+                 passage=simplified, passage_original=original, sentence="美联储宣布终止QT。",
+                 sentence_original=original, sentence_start=0, position=0, score=1.0)
+    start, end = app.original_span(c)
+    assert original[start:end] == "美聯儲宣布終止QT。"
+    same = Citation(**{**c.__dict__, "passage_original": "美聯儲宣布終止QT。其他內容。",
+                       "sentence_original": "美聯儲宣布終止QT。"})
+    assert app.original_span(same) == (0, len("美聯儲宣布終止QT。"))
+
+
 def test_explain_reason_is_chinese():
     assert "PNG" in app.explain_reason("not a text file: it looks like a PNG image")
     assert app.explain_reason("empty input") == "内容为空"
@@ -275,8 +291,8 @@ def test_bad_uploads_show_errors_and_the_page_keeps_working(home, monkeypatch):
 
 
 def test_ingest_uploads_never_raises(home):
-    at = start()  # opens the store through the app, so the function sees the real KnowledgeBase
-    kb = app.open_knowledge_base()
+    kb = app.open_knowledge_base()  # the app's own opener (cached per KB_HOME), on this test's store
+    assert kb.settings.home == home
     results = app.ingest_uploads(kb, [("a.txt", b"\x00\x01\x02binary"), ("b.html", b"   ")])
     assert [r.status for r in results] == ["rejected", "rejected"]
     assert all(r.reason for r in results)
@@ -284,7 +300,6 @@ def test_ingest_uploads_never_raises(home):
     results = app.ingest_uploads(kb, [("c.txt", ARTICLE.encode("utf-8"))],
                                  progress=lambda done, total, r: seen.append((done, total, r.status)))
     assert seen == [(1, 1, "added")]
-    assert at is not None
 
 
 def test_remove_asks_for_confirmation(home):

@@ -48,9 +48,16 @@ def score_sentences(question: str, hits: list[Hit], store: Store) -> tuple[list[
     best_coverage = 0.0
     for hit in hits:
         best_coverage = max(best_coverage, _coverage(weights, set(tokenize(hit.passage.text))))
+        previous_tokens: set[str] = set()
+        previous_end = -2
         for start, end in passage_sentences(hit.passage.text):
             sentence = hit.passage.text[start:end]
-            coverage = _coverage(weights, set(tokenize(sentence)))
+            tokens = set(tokenize(sentence))
+            # A sentence often leans on the one before it in its line (他们预测… after 「回补派」…):
+            # half its coverage comes from the pair.
+            context = previous_tokens if "\n" not in hit.passage.text[previous_end:start] else set()
+            coverage = 0.5 * _coverage(weights, tokens) + 0.5 * _coverage(weights, tokens | context)
+            previous_tokens, previous_end = tokens, end
             scored.append(ScoredSentence(hit, start, end, COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * hit.score, coverage))
     scored.sort(key=lambda s: -s.score)
     return scored, best_coverage
@@ -104,11 +111,14 @@ def extractive_answer(question: str, hits: list[Hit], store: Store, script: str)
                       warnings=warnings)
     best = scored[0].score
     chosen: list[ScoredSentence] = []
+    quoted: set[str] = set()  # overlapping passages repeat a sentence: quote it once
     for candidate in scored:
         if len(chosen) == MAX_SENTENCES or candidate.score < KEEP_RATIO * best:
             break
-        if sum(1 for c in chosen if c.hit is candidate.hit) < 2:
+        sentence = candidate.hit.passage.text[candidate.start:candidate.end]
+        if sentence not in quoted and sum(1 for c in chosen if c.hit is candidate.hit) < 2:
             chosen.append(candidate)
+            quoted.add(sentence)
     citations: list[Citation] = []
     numbers: dict[tuple[str, int], int] = {}
     parts = []

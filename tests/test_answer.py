@@ -1,0 +1,114 @@
+"""Retrieval quality floors and cited answers, on the seed article and a DRCD slice (real model and store)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.config import Settings
+from kb.evaluate import contains_answer, evaluate, load_questions
+from kb.text import has_traditional_only
+from tests.conftest import ROOT
+from tests.test_store import run_cli
+
+SEED_QUESTIONS = load_questions(ROOT / "eval" / "seed.jsonl")
+UNANSWERABLE = load_questions(ROOT / "eval" / "seed_unanswerable.jsonl")
+
+
+def test_seed_question_set_is_real():
+    assert len(SEED_QUESTIONS) >= 20
+    scripts = {q["script"] for q in SEED_QUESTIONS}
+    assert scripts == {"hans", "hant"}
+    assert sum(q["kind"] == "paraphrase" for q in SEED_QUESTIONS) >= 10
+
+
+def test_seed_retrieval_floor(seed_kb):
+    hybrid = evaluate(seed_kb, SEED_QUESTIONS, k=10)
+    keyword = evaluate(seed_kb, SEED_QUESTIONS, k=10, mode="keyword", answers=False)
+    dense = evaluate(seed_kb, SEED_QUESTIONS, k=10, mode="dense", answers=False)
+    # Floors at today's measured level (README); the issue's target of 0.9 at rank 1 is not met yet.
+    assert hybrid["recall@1"] >= 0.75
+    assert hybrid["recall@5"] >= 0.95
+    assert hybrid["recall@10"] == 1.0
+    assert hybrid["mrr@10"] >= max(keyword["mrr@10"], dense["mrr@10"]) - 0.01
+    assert hybrid["abstained"] == 0.0
+
+
+def test_unanswerable_questions_abstain(seed_kb):
+    for item in UNANSWERABLE:
+        answer = seed_kb.ask(item["question"], use_llm=False)
+        assert answer.abstained, item["question"]
+        assert answer.citations == [] and answer.hits, "the nearest passages are still shown"
+
+
+def test_answer_cites_the_passage_it_quotes(seed_kb):
+    answer = seed_kb.ask("美联储什么时候正式终止QT?", use_llm=False)
+    assert not answer.abstained
+    assert "2025年12月1日" in answer.text and "[1]" in answer.text
+    stored = {p.text for p in seed_kb.passages()}
+    for citation in answer.citations:
+        assert citation.passage in stored
+        assert citation.passage[citation.sentence_start:].startswith(citation.sentence)
+        assert citation.sentence in answer.text
+        assert citation.source == "MarsBit" and citation.published == "2025-12-10 06:35"
+    assert "2025年12月1日" in answer.citations[0].sentence
+
+
+def test_traditional_question_gets_traditional_answer(seed_kb):
+    answer = seed_kb.ask("美聯儲什麼時候正式終止QT?", use_llm=False)
+    assert not answer.abstained and answer.script == "hant"
+    assert "終止" in answer.text and "终止" not in answer.text
+    assert has_traditional_only(answer.text)  # it still holds Traditional characters
+    assert answer.citations[0].sentence_original in answer.text
+    simplified = seed_kb.ask("美聯儲什麼時候正式終止QT?", script="hans", use_llm=False)
+    assert has_traditional_only(simplified.text.replace("[1]", "")) == []
+
+
+def test_filters(seed_kb):
+    article = seed_kb.articles()[0]
+    assert seed_kb.search("量化紧缩", k=3, source="MarsBit")
+    assert seed_kb.search("量化紧缩", k=3, source="Other") == []
+    assert seed_kb.search("量化紧缩", k=3, date_from="2025-12-01", date_to="2025-12-31")
+    assert seed_kb.search("量化紧缩", k=3, date_from="2026-01-01") == []
+    assert seed_kb.search("量化紧缩", k=3, article_id=article.id)
+    assert seed_kb.search("量化紧缩", k=3, article_id="nope") == []
+
+
+def test_cli_ask_and_eval_json(seed_kb):
+    home = seed_kb.settings.home
+    result = run_cli(home, "ask", "回補派預測每月購買規模是多少?", "--json")
+    data = json.loads(result.stdout)
+    assert set(data) >= {"question", "answer", "abstained", "citations"}
+    assert not data["abstained"] and "450億美元" in data["answer"]
+    assert set(data["citations"][0]) >= {"n", "article_id", "title", "source", "author", "published", "url",
+                                         "passage", "passage_original", "sentence", "score"}
+    report = json.loads(run_cli(home, "eval", str(ROOT / "eval" / "seed.jsonl"), "--json").stdout)
+    assert set(report) >= {"recall@1", "recall@5", "recall@10", "mrr@10", "answer_hit", "missed"}
+    assert report["recall@5"] >= 0.95 and report["answer_hit"] >= 0.6
+
+
+@pytest.fixture(scope="module")
+def drcd_slice(tmp_path_factory):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from drcd import DRCD, load_drcd
+
+    from kb.knowledge import KnowledgeBase
+
+    docs, questions = load_drcd(DRCD, 60)
+    kb = KnowledgeBase(Settings(home=tmp_path_factory.mktemp("drcd")))
+    for doc in docs:
+        kb.add_document(doc)
+    return kb, questions
+
+
+def test_drcd_slice_floor(drcd_slice):
+    kb, questions = drcd_slice
+    hybrid = evaluate(kb, questions, k=10)
+    keyword = evaluate(kb, questions, k=10, mode="keyword", answers=False)
+    assert len(questions) >= 150
+    assert hybrid["recall@1"] >= 0.94 and hybrid["recall@5"] >= 0.99
+    assert hybrid["recall@1"] > keyword["recall@1"]
+    assert hybrid["answer_hit"] >= 0.85
+    assert hybrid["abstained"] <= 0.05
