@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -29,7 +30,8 @@ from kb.evaluate import _percentile, contains_answer  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.records import Document  # noqa: E402
 
-DRCD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "drcd" / "DRCD_dev.json"
+# shared/ sits beside the checkout (in CI too); KB_DRCD points elsewhere.
+DRCD = Path(os.environ.get("KB_DRCD") or Path(__file__).resolve().parents[2] / "shared" / "eval" / "drcd" / "DRCD_dev.json")
 
 
 def load_drcd(path: Path, limit: int | None) -> tuple[list[Document], list[dict]]:

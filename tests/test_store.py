@@ -20,7 +20,8 @@ from kb.config import Settings
 from kb.store import StoreError
 from tests.conftest import ROOT, SEED
 
-DRCD = ROOT.parent / "shared" / "eval" / "drcd" / "DRCD_dev.json"
+sys.path.insert(0, str(ROOT / "bench"))
+from drcd import DRCD  # noqa: E402
 
 
 def run_cli(home: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
