@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Sequence
 
 from tqdm import tqdm
@@ -29,13 +30,22 @@ def cmd_ingest(args) -> int:
     if not targets:
         print("kb: nothing to ingest (no .txt/.md/.html files found)", file=sys.stderr)
         return 1
-    rejected = 0
+    counts = dict.fromkeys(("added", "unchanged", "replaced", "rejected"), 0)
+    rejected: list[tuple[str, str]] = []
+    passages = 0
+    started = time.perf_counter()
+    # The bar counts articles (tqdm gives the rate and the time left); the postfix shows passages/s,
+    # the rate that matters for the embedder.
     bar = tqdm(total=len(targets), unit="article", disable=args.json or not sys.stderr.isatty() and not args.progress,
                file=sys.stderr)
-    for result in kb.ingest(targets, script=args.script):
+    for result in kb.ingest(targets, script=args.script, batch_size=args.batch_size):
+        counts[result.status] = counts.get(result.status, 0) + 1
+        if result.status in ("added", "replaced"):
+            passages += result.passages
         bar.update(1)
+        bar.set_postfix_str(f"{passages / max(time.perf_counter() - started, 1e-9):.1f} passages/s", refresh=False)
         if result.status == "rejected":
-            rejected += 1
+            rejected.append((result.origin, result.reason or ""))
         if args.json:
             _print_json(result.to_dict())
         elif result.status == "rejected":
@@ -44,6 +54,16 @@ def cmd_ingest(args) -> int:
             tqdm.write(f"{result.status:<9} {result.article_id}  {result.title}  "
                        f"({result.passages} passages, {result.seconds:.1f}s)")
     bar.close()
+    seconds = time.perf_counter() - started
+    # The summary goes beside the per-article output: stdout in text mode, stderr with --json so that
+    # stdout stays one JSON record per article.
+    out = sys.stderr if args.json else sys.stdout
+    print(f"{len(targets)} inputs in {seconds:.1f}s ({passages / max(seconds, 1e-9):.1f} passages/s): "
+          + ", ".join(f"{status} {n}" for status, n in counts.items()), file=out)
+    if rejected:
+        print(f"not ingested ({len(rejected)}):", file=out)
+        for origin, reason in rejected:
+            print(f"  {origin}: {reason}", file=out)
     return 1 if rejected else 0
 
 
@@ -158,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON record per article")
     p.add_argument("--script", choices=["hans", "hant", "hant-hk"], help="override script detection")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    p.add_argument("--batch-size", type=int, default=64,
+                   help="articles embedded and committed together (an interruption loses at most one batch)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("list", help="list the articles")

@@ -3,6 +3,8 @@ answers questions (retrieve -> answer). The CLI and the app only call this."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -12,12 +14,30 @@ from kb import answer as answering
 from kb import retrieve
 from kb.config import Settings
 from kb.embed import Embedder, load_embedder
-from kb.ingest import (IngestError, build_article, document_from_raw, document_from_text, expand_paths, is_url,
-                       load_document, read_bytes)
+from kb.ingest import (IngestError, document_from_raw, document_from_text, expand_paths, is_url, load_document,
+                       read_bytes)
+from kb.ingest.build import article_head, cut_article
 from kb.records import Answer, Article, Document, Hit, IngestResult, Passage
-from kb.store import Store, text_hash
+from kb.store import ArticleWrite, Store, text_hash
 
 Progress = Callable[[int, int, IngestResult], None]
+
+# A bulk ingestion holds at most this many articles (or this many characters of text) at once:
+# they are embedded in one call and stored in one commit, then dropped.
+BATCH_ARTICLES = 64
+BATCH_CHARS = 1_000_000
+
+
+@dataclass
+class _Pending:
+    """One input on its way through a batch."""
+
+    origin: str
+    seconds: float = 0.0
+    article: Article | None = None
+    passages: list[Passage] | None = None
+    replaces: str | None = None
+    result: IngestResult | None = None
 
 
 def embedding_text(article: Article, passage: Passage) -> str:
@@ -43,21 +63,116 @@ class KnowledgeBase:
         return out
 
     def ingest(self, inputs: Iterable[str | Path], *, script: str | None = None,
-               progress: Progress | None = None) -> Iterator[IngestResult]:
-        """Ingest files, folders and URLs one article at a time, yielding a result for each."""
+               progress: Progress | None = None, batch_size: int = BATCH_ARTICLES) -> Iterator[IngestResult]:
+        """Ingest files, folders and URLs in batches of `batch_size` articles, yielding one result per
+        input, in order. Memory stays bounded by the batch; a batch is committed at once, so an
+        interrupted run loses at most the batch under way and a re-run finds the rest `unchanged`."""
         targets = self.targets(inputs)
-        for index, target in enumerate(targets):
-            started = time.perf_counter()
-            try:
-                doc = load_document(target, max_bytes=self.settings.max_file_bytes,
-                                    timeout=self.settings.fetch_timeout)
-                result = self.add_document(doc, script=script)
-            except IngestError as exc:
-                result = IngestResult(origin=target, status="rejected", reason=str(exc))
-            result.seconds = time.perf_counter() - started
+        loaders = ((target, partial(load_document, target, max_bytes=self.settings.max_file_bytes,
+                                    timeout=self.settings.fetch_timeout)) for target in targets)
+        return self._stream(loaders, len(targets), script=script, progress=progress, batch_size=batch_size)
+
+    def add_documents(self, docs: Iterable[Document], *, script: str | None = None, total: int = 0,
+                      progress: Progress | None = None, batch_size: int = BATCH_ARTICLES) -> Iterator[IngestResult]:
+        """Documents already read (a data set, a feed), streamed through the same batches as `ingest`;
+        `docs` may be a generator, it is consumed one batch at a time."""
+        loaders = ((doc.origin or doc.title, partial(lambda d: d, doc)) for doc in docs)
+        return self._stream(loaders, total, script=script, progress=progress, batch_size=batch_size)
+
+    def _stream(self, loaders: Iterable[tuple[str, Callable[[], Document]]], total: int, *, script: str | None,
+                progress: Progress | None, batch_size: int) -> Iterator[IngestResult]:
+        done = 0
+        batch: list[_Pending] = []
+        chars = 0
+        for origin, load in loaders:
+            item = self._prepare(origin, load, script)
+            batch.append(item)
+            chars += len(item.article.body_original) if item.article else 0
+            if len(batch) >= batch_size or chars >= BATCH_CHARS:
+                for result in self._commit(batch):
+                    done += 1
+                    if progress:
+                        progress(done, total, result)
+                    yield result
+                batch, chars = [], 0
+        for result in self._commit(batch):
+            done += 1
             if progress:
-                progress(index + 1, len(targets), result)
+                progress(done, total, result)
             yield result
+
+    @staticmethod
+    def _prepare(origin: str, load: Callable[[], Document], script: str | None) -> _Pending:
+        """Read, clean and convert one input, and hash it; cutting waits until the hash is known new."""
+        started = time.perf_counter()
+        item = _Pending(origin)
+        try:
+            doc = load()
+            item.article = article_head(doc, script=script)
+            item.origin = doc.origin or item.article.url or item.article.title
+        except IngestError as exc:
+            item.result = IngestResult(origin=origin, status="rejected", reason=str(exc))
+        item.seconds = time.perf_counter() - started
+        return item
+
+    def _commit(self, batch: list[_Pending]) -> list[IngestResult]:
+        """Decide each article's fate with two batched look-ups, embed every new passage in one call,
+        store them in one commit (more only when an article replaces another of the same batch)."""
+        live = [item for item in batch if item.result is None]
+        # What the store holds, updated as the batch goes so that the batch sees itself in input order.
+        by_hash = self.store.articles_by_hash([item.article.content_hash for item in live])
+        by_url = self.store.articles_by_url([item.article.url for item in live if item.article.url])
+        groups: list[list[_Pending]] = [[]]
+        group_ids: set[str] = set()
+        for item in live:
+            started = time.perf_counter()
+            article = item.article
+            same = by_hash.get(article.content_hash)
+            if same is not None:
+                item.result = IngestResult(item.origin, "unchanged", same.id, same.title, same.passage_count)
+                continue
+            passages = cut_article(article, self.settings.passage_chars)
+            item.seconds += time.perf_counter() - started
+            if not passages:
+                item.result = IngestResult(item.origin, "rejected", reason="no passages: the article has no sentences")
+                continue
+            previous = by_url.get(article.url) if article.url else None
+            if previous is not None:
+                if previous.id in group_ids:
+                    # It replaces an article of this very batch: that one must be committed first.
+                    groups.append([])
+                    group_ids = set()
+                gone = by_hash.get(previous.content_hash)
+                if gone is not None and gone.id == previous.id:  # its text may come again, as new
+                    del by_hash[previous.content_hash]
+            item.passages, item.replaces = passages, previous.id if previous else None
+            by_hash[article.content_hash] = article
+            if article.url:
+                by_url[article.url] = article
+            groups[-1].append(item)
+            group_ids.add(article.id)
+
+        new = [item for group in groups for item in group]
+        if new:
+            started = time.perf_counter()
+            vectors = self.embed_texts([embedding_text(item.article, p) for item in new for p in item.passages])
+            row = 0
+            for group in groups:
+                writes = []
+                for item in group:
+                    writes.append(ArticleWrite(item.article, item.passages, vectors[row:row + len(item.passages)],
+                                               item.replaces))
+                    row += len(item.passages)
+                self.store.add_articles(writes)
+            # Each article's share of the batch's embedding and store time, by its passages.
+            shared = (time.perf_counter() - started) / row
+            for item in new:
+                item.seconds += shared * len(item.passages)
+                item.result = IngestResult(item.origin, "replaced" if item.replaces else "added", item.article.id,
+                                           item.article.title, len(item.passages))
+        for item in batch:
+            item.result.seconds = item.seconds
+        return [item.result for item in batch]
 
     def add_text(self, text: str, *, title: str | None = None, url: str | None = None,
                  script: str | None = None) -> IngestResult:
@@ -80,28 +195,29 @@ class KnowledgeBase:
         return result
 
     def add_document(self, doc: Document, *, script: str | None = None) -> IngestResult:
-        article, passages = build_article(doc, passage_chars=self.settings.passage_chars, script=script)
-        origin = doc.origin or article.url or article.title
-        if not passages:
-            raise IngestError("no passages: the article has no sentences")
-        same = self.store.find_article(content_hash=article.content_hash)
-        if same is not None:
-            return IngestResult(origin, "unchanged", same.id, same.title, same.passage_count)
-        previous = self.store.find_article(url=article.url) if article.url else None
-        vectors = self.embed_passages(article, passages)
-        self.store.add_article(article, passages, vectors, replaces=previous.id if previous else None)
-        status = "replaced" if previous else "added"
-        return IngestResult(origin, status, article.id, article.title, len(passages))
+        """One document through the same path as a bulk ingestion; raises IngestError if rejected."""
+        item = self._prepare(doc.origin or doc.title, lambda: doc, script)
+        [result] = self._commit([item])
+        if result.status == "rejected":
+            raise IngestError(result.reason or "rejected")
+        return result
 
     def embed_passages(self, article: Article, passages: list[Passage]) -> np.ndarray:
         """Vectors for the passages, embedding only texts the cache has not seen."""
-        texts = [embedding_text(article, p) for p in passages]
+        return self.embed_texts([embedding_text(article, p) for p in passages])
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Vectors for embedding texts: one cache look-up, one embedder call (length-sorted inside)
+        for the texts never seen, whose vectors are cached at once so an interrupted run keeps them."""
         hashes = [text_hash(t) for t in texts]
         cached = self.store.cached_vectors(hashes)
-        missing = [i for i, h in enumerate(hashes) if h not in cached]
+        missing: dict[str, int] = {}  # hash -> first index: a text repeated in the batch is embedded once
+        for index, digest in enumerate(hashes):
+            if digest not in cached:
+                missing.setdefault(digest, index)
         if missing:
-            fresh = self.embedder.embed_passages([texts[i] for i in missing])
-            new = {hashes[i]: fresh[row] for row, i in enumerate(missing)}
+            fresh = self.embedder.embed_passages([texts[i] for i in missing.values()])
+            new = {digest: fresh[row] for row, digest in enumerate(missing)}
             self.store.cache_vectors(new)
             cached.update(new)
         return np.stack([cached[h] for h in hashes]) if hashes else np.empty((0, self.embedder.dim), np.float32)

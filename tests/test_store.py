@@ -233,7 +233,8 @@ def test_killed_ingestion_leaves_store_consistent(tmp_path):
     _write_drcd_articles(folder, 12)
     home = tmp_path / "kb"
     env = {**os.environ, "KB_HOME": str(home)}
-    process = subprocess.Popen([sys.executable, "-m", "kb", "ingest", str(folder)], cwd=ROOT, env=env,
+    # One article a batch: the kill lands inside one article's embedding or write (tests/test_bulk.py kills batches).
+    process = subprocess.Popen([sys.executable, "-m", "kb", "ingest", str(folder), "--batch-size", "1"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.time() + 240
     committed = 0

@@ -30,6 +30,14 @@ def content_hash(simplified_body: str) -> str:
 
 def build_article(doc: Document, *, passage_chars: int = 300, script: str | None = None) -> tuple[Article, list[Passage]]:
     """Convert, cut and tokenize one document. `script` overrides detection ('hans', 'hant', 'hant-hk')."""
+    article = article_head(doc, script=script)
+    passages = cut_article(article, passage_chars)
+    return article, passages
+
+
+def article_head(doc: Document, *, script: str | None = None) -> Article:
+    """The article without its passages: conversion, identity and content hash only. Bulk ingestion
+    looks the hash up first, so an article already stored costs no cutting or tokenizing."""
     script = script or convert.detect_script(doc.body)
     conversion = convert.conversion_for(script)
     body = convert.convert(doc.body, conversion)
@@ -37,23 +45,28 @@ def build_article(doc: Document, *, passage_chars: int = 300, script: str | None
     digest = content_hash(body)
     article_id = hashlib.sha256(f"{digest}\n{url or ''}".encode()).hexdigest()[:16]
     title = convert.convert(doc.title, conversion)
-    article = Article(
+    return Article(
         id=article_id, title=title, title_original=doc.title, body=body, body_original=doc.body,
         source=doc.source, author=doc.author, published=doc.published, url=url,
         summary=convert.convert(doc.summary, conversion) if doc.summary else None,
         summary_original=doc.summary, origin=doc.origin, script=script, conversion=conversion,
         content_hash=digest,
     )
-    title_tokens = tokenize(title)
+
+
+def cut_article(article: Article, passage_chars: int = 300) -> list[Passage]:
+    """Cut the original text into passages (offsets index body_original), convert and tokenize them."""
+    conversion = article.conversion
+    title_tokens = tokenize(article.title)
     passages = []
-    for position, span in enumerate(cut_passages(doc.body, passage_chars)):
-        original = doc.body[span.start:span.end]
+    for position, span in enumerate(cut_passages(article.body_original, passage_chars)):
+        original = article.body_original[span.start:span.end]
         text = convert.convert(original, conversion)
         passages.append(Passage(
-            id=f"{article_id}-{position:04d}", article_id=article_id, position=position, text=text,
+            id=f"{article.id}-{position:04d}", article_id=article.id, position=position, text=text,
             text_original=original, start=span.start, end=span.end,
             section=convert.convert(span.section, conversion) if span.section else None,
             tokens=tokenize(text) + title_tokens,
         ))
     article.passage_count = len(passages)
-    return article, passages
+    return passages

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 from filelock import FileLock
@@ -52,6 +52,15 @@ _ARTICLE_COLUMNS = ("id", "url", "content_hash", "title", "title_original", "sou
                     "summary", "summary_original", "origin", "script", "conversion", "body", "body_original",
                     "added_at", "passage_count")
 _LIST_COLUMNS = tuple(c for c in _ARTICLE_COLUMNS if c not in ("body", "body_original"))
+
+
+class ArticleWrite(NamedTuple):
+    """One article to store: its passages, their vectors (one row each) and the article it replaces."""
+
+    article: Article
+    passages: Sequence[Passage]
+    vectors: np.ndarray
+    replaces: str | None = None
 
 
 class StoreError(RuntimeError):
@@ -165,6 +174,28 @@ class Store:
                                    (value,)).fetchone()
         return self._article(row) if row else None
 
+    def articles_by_id(self, ids: Sequence[str], with_body: bool = True) -> dict[str, Article]:
+        """Many articles in a few queries (500 ids each), e.g. the distinct articles of search hits."""
+        columns = _ARTICLE_COLUMNS if with_body else _LIST_COLUMNS
+        with self._lock:
+            rows = self._query_in(f"SELECT {','.join(columns)} FROM articles WHERE id IN ({{}})",
+                                  list(dict.fromkeys(ids)))
+        return {r["id"]: self._article(r) for r in rows}
+
+    def articles_by_hash(self, hashes: Sequence[str]) -> dict[str, Article]:
+        """Stored articles by content hash (without bodies): the batched "already ingested?" check."""
+        with self._lock:
+            rows = self._query_in(f"SELECT {','.join(_LIST_COLUMNS)} FROM articles WHERE content_hash IN ({{}})",
+                                  list(dict.fromkeys(hashes)))
+        return {r["content_hash"]: self._article(r) for r in rows}
+
+    def articles_by_url(self, urls: Sequence[str]) -> dict[str, Article]:
+        """Stored articles by canonical URL (without bodies): what a new version of the page replaces."""
+        with self._lock:
+            rows = self._query_in(f"SELECT {','.join(_LIST_COLUMNS)} FROM articles WHERE url IN ({{}})",
+                                  list(dict.fromkeys(u for u in urls if u)))
+        return {r["url"]: self._article(r) for r in rows}
+
     def articles(self, *, source: str | None = None, date_from: str | None = None,
                  date_to: str | None = None) -> list[Article]:
         sql, args = self._filter_sql(source, date_from, date_to)
@@ -277,41 +308,75 @@ class Store:
         return rows
 
     def cache_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        if not vectors:
+            return
         with self._lock:
-            self._db.executemany("INSERT OR IGNORE INTO embed_cache VALUES (?, ?, ?)",
-                                 [(self.model_name, h, np.asarray(v, dtype=np.float32).tobytes())
-                                  for h, v in vectors.items()])
+            # One transaction: in autocommit mode every row would be its own commit (and WAL sync).
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR IGNORE INTO embed_cache VALUES (?, ?, ?)",
+                                     [(self.model_name, h, np.asarray(v, dtype=np.float32).tobytes())
+                                      for h, v in vectors.items()])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     # -- writes -----------------------------------------------------------------------------------
     def add_article(self, article: Article, passages: Sequence[Passage], vectors: np.ndarray,
                     replaces: str | None = None) -> None:
         """Store an article with its passages and vectors, all or nothing; `replaces` is removed in the same commit."""
-        ids = [p.id for p in passages]
+        self.add_articles([ArticleWrite(article, passages, vectors, replaces)])
+
+    def _upsert_limit(self) -> int:
+        # chromadb refuses larger upserts (5,461 rows with its SQLite backend); a batch of long
+        # articles can exceed that, so it is cut, all under the same journal row.
+        try:
+            return int(self._collection._client.get_max_batch_size())
+        except Exception:  # an older or remote client without the call
+            return 5000
+
+    def add_articles(self, batch: Sequence[ArticleWrite]) -> None:
+        """Store many articles all or nothing: one journal row, one chromadb upsert (cut only past
+        chromadb's batch limit) and one SQLite transaction, the commit point of the whole batch.
+        The articles must not depend on each other (no article replaces another of the same batch)."""
+        batch = list(batch)
+        if not batch:
+            return
+        ids = [p.id for write in batch for p in write.passages]
         with self._lock, self._write_lock:
             cursor = self._db.execute("INSERT INTO journal (op, ids) VALUES ('add', ?)", (json.dumps(ids),))
             journal_id = cursor.lastrowid
             if ids:
-                self._collection.upsert(
-                    ids=ids, embeddings=np.asarray(vectors, dtype=np.float32),
-                    metadatas=[{"article_id": article.id, "position": p.position} for p in passages])
-            article.added_at = article.added_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
-            article.passage_count = len(passages)
+                vectors = np.concatenate([np.asarray(w.vectors, dtype=np.float32).reshape(len(w.passages), -1)
+                                          for w in batch if w.passages])
+                metadatas = [{"article_id": w.article.id, "position": p.position} for w in batch for p in w.passages]
+                step = self._upsert_limit()
+                for begin in range(0, len(ids), step):
+                    self._collection.upsert(ids=ids[begin:begin + step], embeddings=vectors[begin:begin + step],
+                                            metadatas=metadatas[begin:begin + step])
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            for write in batch:
+                write.article.added_at = write.article.added_at or now
+                write.article.passage_count = len(write.passages)
             old_ids: list[str] = []
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                if replaces:
-                    old_ids = self._delete_rows(replaces)
+                for write in batch:
+                    if write.replaces:
+                        old_ids += self._delete_rows(write.replaces)
+                if old_ids:
                     self._db.execute("INSERT INTO journal (op, ids) VALUES ('remove', ?)", (json.dumps(old_ids),))
-                values = [getattr(article, c) for c in _ARTICLE_COLUMNS]
-                self._db.execute(f"INSERT INTO articles ({','.join(_ARTICLE_COLUMNS)}) "
-                                 f"VALUES ({','.join('?' * len(values))})", values)
+                self._db.executemany(f"INSERT INTO articles ({','.join(_ARTICLE_COLUMNS)}) "
+                                     f"VALUES ({','.join('?' * len(_ARTICLE_COLUMNS))})",
+                                     [[getattr(w.article, c) for c in _ARTICLE_COLUMNS] for w in batch])
                 self._db.executemany(
                     'INSERT INTO passages (id, article_id, position, section, text, text_original, start, "end") '
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(p.id, p.article_id, p.position, p.section, p.text, p.text_original, p.start, p.end)
-                     for p in passages])
+                     for w in batch for p in w.passages])
                 self._db.executemany("INSERT INTO passage_fts (passage_id, article_id, tokens) VALUES (?, ?, ?)",
-                                     [(p.id, p.article_id, " ".join(p.tokens)) for p in passages])
+                                     [(p.id, p.article_id, " ".join(p.tokens)) for w in batch for p in w.passages])
                 self._db.execute("DELETE FROM journal WHERE id=?", (journal_id,))
                 self._db.execute("COMMIT")
             except BaseException:
