@@ -15,6 +15,9 @@ from tests.test_store import run_cli
 
 SEED_QUESTIONS = load_questions(ROOT / "eval" / "seed.jsonl")
 UNANSWERABLE = load_questions(ROOT / "eval" / "seed_unanswerable.jsonl")
+# Written after the synonym list was fixed and never tuned on: a check that it generalises.
+HELD_OUT = load_questions(ROOT / "eval" / "seed_heldout.jsonl")
+UNANSWERABLE += load_questions(ROOT / "eval" / "seed_heldout_unanswerable.jsonl")
 
 
 def test_seed_question_set_is_real():
@@ -28,12 +31,32 @@ def test_seed_retrieval_floor(seed_kb):
     hybrid = evaluate(seed_kb, SEED_QUESTIONS, k=10)
     keyword = evaluate(seed_kb, SEED_QUESTIONS, k=10, mode="keyword", answers=False)
     dense = evaluate(seed_kb, SEED_QUESTIONS, k=10, mode="dense", answers=False)
-    # Floors at today's measured level (README); the target of 0.9 at rank 1 is not met yet.
-    assert hybrid["recall@1"] >= 0.75
-    assert hybrid["recall@5"] >= 0.95
-    assert hybrid["recall@10"] == 1.0
-    assert hybrid["mrr@10"] >= max(keyword["mrr@10"], dense["mrr@10"]) - 0.01
+    # The targets: 0.9 at rank 1, every question in the top 5, no abstention.
+    assert hybrid["recall@1"] >= 0.9
+    assert hybrid["recall@5"] == 1.0
+    assert hybrid["mrr@10"] >= max(keyword["mrr@10"], dense["mrr@10"])
+    assert hybrid["answer_hit"] >= 0.8
     assert hybrid["abstained"] == 0.0
+
+
+def test_held_out_paraphrases(seed_kb):
+    hybrid = evaluate(seed_kb, HELD_OUT, k=10)
+    assert hybrid["recall@1"] >= 0.8 and hybrid["recall@5"] == 1.0
+    assert hybrid["answer_hit"] >= 0.8 and hybrid["abstained"] == 0.0
+
+
+def test_synonyms_expand_the_query_and_count_as_coverage():
+    from kb.retrieve import coverage
+    from kb.text import expand_query, synonyms, tokenize
+
+    assert {"量化紧缩", "qt"} <= set(expand_query(["缩表"]))
+    assert expand_query(["缩表", "多久"])[:2] == ["缩表", "多久"], "the question's own words come first"
+    for word in ("缩表", "量化紧缩", "qt"):
+        assert synonyms(word) == synonyms("缩表"), "groups are symmetric"
+    assert synonyms("一个没有同义词的词") == {"一个没有同义词的词"}
+    sentence = set(tokenize("美联储的量化紧缩政策持续了近三年"))
+    assert coverage({"缩表": 1.0, "多久": 1.0}, sentence) == 0.5
+    assert coverage({"喊停": 1.0}, set(tokenize("美联储决定终止QT"))) == 1.0
 
 
 def test_unanswerable_questions_abstain(seed_kb):
@@ -112,3 +135,14 @@ def test_drcd_slice_floor(drcd_slice):
     assert hybrid["recall@1"] > keyword["recall@1"]
     assert hybrid["answer_hit"] >= 0.85
     assert hybrid["abstained"] <= 0.05
+
+
+def test_a_name_said_with_a_synonym_is_not_missing(seed_kb):
+    from kb.answer import missing_terms
+
+    hits = seed_kb.search("Fed什么时候结束QE?", k=5)
+    # "fed" is never written in the article but 美联储 is; QE is written as 量化宽松 and as QE.
+    assert missing_terms("Fed什么时候结束缩表?", hits) == []
+    assert missing_terms("欧洲央行什么时候结束缩表?", hits) == ["欧洲央行"]
+    answer = seed_kb.ask("Fed什么时候宣布结束缩表?", use_llm=False)
+    assert not answer.abstained and any("2025年12月1日" in c.passage for c in answer.citations)

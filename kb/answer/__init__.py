@@ -17,7 +17,7 @@ from kb.config import Settings
 from kb.records import Answer, Citation, Hit
 from kb.retrieve import coverage as _coverage, idf_weights as _idf_weights, normalize_query, sentence_spans
 from kb.store import Store
-from kb.text import convert, named_terms, tokenize, tokenize_query
+from kb.text import convert, named_terms, synonyms, tokenize, tokenize_query
 
 ABSTAIN_COVERAGE = 0.05  # the best passage must hold at least this share of the question's IDF mass
 # Sentence selection, tuned on DRCD dev and the seed questions (bench/drcd.py, README):
@@ -71,7 +71,8 @@ def missing_terms(question: str, hits: list[Hit]) -> list[str]:
     """
     evidence = "\n".join(f"{h.article.title}\n{h.passage.text}" for h in hits).lower()
     evidence = convert.fold_width(evidence)
-    return [term for term in named_terms(normalize_query(question)) if term not in evidence]
+    return [term for term in named_terms(normalize_query(question))
+            if not any(word in evidence for word in synonyms(term))]
 
 
 def question_script(question: str) -> str:

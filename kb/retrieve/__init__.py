@@ -13,7 +13,7 @@ from typing import Sequence
 from kb.embed import Embedder
 from kb.records import Hit
 from kb.store import Store
-from kb.text import convert, split_sentences, tokenize, tokenize_query
+from kb.text import convert, expand_query, split_sentences, synonyms, tokenize, tokenize_query
 
 CANDIDATES = 50
 RERANK_DEPTH = 10
@@ -31,9 +31,9 @@ def idf_weights(store: Store, tokens: Sequence[str]) -> dict[str, float]:
 
 
 def coverage(weights: dict[str, float], tokens: set[str]) -> float:
-    """Share of the question's IDF mass found among `tokens`."""
+    """Share of the question's IDF mass found among `tokens`; a synonym counts as the word itself."""
     mass = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in tokens) / mass if mass else 0.0
+    return sum(w for t, w in weights.items() if not synonyms(t).isdisjoint(tokens)) / mass if mass else 0.0
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -82,7 +82,7 @@ def search(store: Store, embedder: Embedder, query: str, *, k: int = 5, mode: st
     if article_id:
         allowed = [a for a in (allowed if allowed is not None else [article_id]) if a == article_id]
     pool = max(candidates, k)
-    keyword = store.keyword_search(tokenize_query(text), pool, allowed) if mode in ("hybrid", "keyword") else []
+    keyword = store.keyword_search(expand_query(tokenize_query(text)), pool, allowed) if mode in ("hybrid", "keyword") else []
     dense = store.dense_search(embedder.embed_query(text), pool, allowed) if mode in ("hybrid", "dense") else []
     if mode == "keyword":
         ranked = [(pid, s) for pid, s in _minmax(keyword).items()]

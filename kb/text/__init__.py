@@ -8,7 +8,7 @@ from kb.text.convert import (
     has_traditional_only,
 )
 from kb.text.passages import split_sentences, cut_passages, PassageSpan
-from kb.text.tokens import named_terms, tokenize, tokenize_query
+from kb.text.tokens import expand_query, named_terms, synonyms, tokenize, tokenize_query
 
 __all__ = [
     "detect_script",
@@ -23,4 +23,6 @@ __all__ = [
     "tokenize",
     "named_terms",
     "tokenize_query",
+    "expand_query",
+    "synonyms",
 ]

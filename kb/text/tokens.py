@@ -75,3 +75,26 @@ def tokenize(text: str) -> list[str]:
 def tokenize_query(text: str) -> list[str]:
     """Query tokens, the same segmentation as the index so both sides meet."""
     return tokenize(text)
+
+
+@lru_cache(maxsize=1)
+def _synonym_groups() -> dict[str, frozenset[str]]:
+    groups: dict[str, frozenset[str]] = {}
+    for line in _data_lines("synonyms.txt"):
+        words = frozenset(w.lower() for w in line.split())
+        for word in words:
+            groups[word] = groups.get(word, frozenset()) | words
+    return groups
+
+
+def synonyms(term: str) -> frozenset[str]:
+    """`term` and the words that stand in for it (data/synonyms.txt), e.g. 缩表 -> {缩表, 量化紧缩, qt}."""
+    return _synonym_groups().get(term) or frozenset((term,))
+
+
+def expand_query(tokens: list[str]) -> list[str]:
+    """Query tokens followed by their synonyms, for the keyword index (the question's own words first)."""
+    out = dict.fromkeys(tokens)
+    for token in tokens:
+        out.update(dict.fromkeys(sorted(synonyms(token))))
+    return list(out)
