@@ -63,16 +63,23 @@ def score_sentences(question: str, hits: list[Hit], store: Store) -> tuple[list[
     return scored, best_coverage
 
 
-def missing_terms(question: str, hits: list[Hit]) -> list[str]:
-    """Names and domain terms of the question that no retrieved passage (or its title) mentions.
+def missing_terms(question: str, hits: list[Hit], store: Store | None = None) -> list[str]:
+    """Names and domain terms of the question that the knowledge base does not hold.
 
     A question about 欧洲央行 or CPI answered from passages that never name them would quote
     something unrelated; such a question is better answered with "not in the knowledge base".
+    A term counts as held when the retrieved passages (or their titles) mention it or a synonym,
+    or, given `store`, when any stored passage does: jieba tags ordinary words such as 东西 or
+    海港 as place names, and a word the store knows is a retrieval miss, not a gap in knowledge.
     """
     evidence = "\n".join(f"{h.article.title}\n{h.passage.text}" for h in hits).lower()
     evidence = convert.fold_width(evidence)
-    return [term for term in named_terms(normalize_query(question))
-            if not any(word in evidence for word in synonyms(term))]
+    missing = [term for term in named_terms(normalize_query(question))
+               if not any(word in evidence for word in synonyms(term))]
+    if store is None or not missing:
+        return missing
+    frequencies, _ = store.document_frequencies([w for term in missing for w in synonyms(term)])
+    return [term for term in missing if not any(frequencies[w] for w in synonyms(term))]
 
 
 def question_script(question: str) -> str:
@@ -105,7 +112,7 @@ def extractive_answer(question: str, hits: list[Hit], store: Store, script: str)
     if not hits:
         return Answer(question, _render(NO_ANSWER, NO_ANSWER, "hans", script), True, [], hits, script)
     scored, coverage = score_sentences(question, hits, store)
-    missing = missing_terms(question, hits)
+    missing = missing_terms(question, hits, store)
     if coverage < ABSTAIN_COVERAGE or not scored or missing:
         warnings = [f"未在资料中找到: {'、'.join(missing)}"] if missing else []
         return Answer(question, _render(NO_ANSWER, NO_ANSWER, "hans", script), True, [], hits, script,
