@@ -101,14 +101,12 @@ def search(store: Store, embedder: Embedder, query: str, *, k: int = 5, mode: st
     top = ranked[:k]
     passages = store.get_passages([pid for pid, _ in top])
     kw_raw, dn_raw = dict(keyword), dict(dense)
+    articles = store.articles_by_id([p.article_id for p in passages.values()], with_body=False)
     hits: list[Hit] = []
-    articles = {}
     for pid, score in top:
         passage = passages.get(pid)
-        if passage is None:  # a vector whose article is not committed (or was just removed)
-            continue
-        if passage.article_id not in articles:
-            articles[passage.article_id] = store.article(passage.article_id, with_body=False)
+        if passage is None or passage.article_id not in articles:
+            continue  # a vector whose article is not committed (or was just removed)
         hits.append(Hit(passage=passage, article=articles[passage.article_id], score=score,
                         dense_score=dn_raw.get(pid), keyword_score=kw_raw.get(pid), rank=len(hits) + 1))
     return hits
