@@ -392,54 +392,12 @@ def test_hostile_article_renders_inert(home):
 
 # -- a language model entered for the session --------------------------------------------------------
 
-class _FakeLLM:
-    """A minimal OpenAI-compatible server on 127.0.0.1 that streams a fixed reply as SSE chunks."""
-
-    def __init__(self, pieces: list[str]) -> None:
-        import json
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.requests: list[dict] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):  # /models, in case the client asks which model to use
-                body = json.dumps({"object": "list", "data": [{"id": "fake-model"}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                fake.requests.append({"path": self.path, "json": json.loads(self.rfile.read(length) or b"{}")})
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.end_headers()
-                for piece in pieces:
-                    chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                    self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-                    self.wfile.flush()
-                last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-                self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 def test_session_language_model_streams_the_answer(home):
-    fake = _FakeLLM(["美联储", "宣布QT计划", "在2025年12月1日终止", "[1]。"])
+    from tests.fake_llm import FakeLLM
+
+    fake = FakeLLM()
+    fake.reply("美联储", "宣布QT计划", "在2025年12月1日终止", "[1]。", models=["fake-model"])
     try:
         at = start()
         assert any("未配置" in c.value for c in at.sidebar.caption)
@@ -450,7 +408,7 @@ def test_session_language_model_streams_the_answer(home):
         assert at.toggle(key="use_llm").value is True
         ask(at, "美联储什么时候终止QT?")
         answer = last_answer(at)
-        assert fake.requests and fake.requests[-1]["json"].get("model") == "fake-model"
+        assert fake.requests and fake.chat["json"].get("model") == "fake-model"
         assert answer.generated_by == "llm:fake-model"
         assert "2025年12月1日" in answer.text and "[1]" in answer.text
         assert answer.citations and "2025年12月1日" in answer.citations[0].passage
