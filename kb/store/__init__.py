@@ -284,8 +284,9 @@ class Store:
     def recover(self) -> None:
         """Delete the vectors of ingestions that died before their commit (named in the journal)."""
         with self._lock:
-            rows = self._db.execute("SELECT id, op, ids FROM journal").fetchall()
-            if not rows:
+            # Checked first without the file lock: the journal is almost always empty, and opening a
+            # store should not wait for another process's ingestion. Read again under the lock.
+            if self._db.execute("SELECT 1 FROM journal LIMIT 1").fetchone() is None:
                 return
             with self._write_lock:
                 for row in self._db.execute("SELECT id, op, ids FROM journal").fetchall():
@@ -451,13 +452,8 @@ class Store:
         return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
 
     def _cached(self, hashes: Sequence[str]) -> list:
-        rows = []
-        for begin in range(0, len(hashes), 500):
-            chunk = list(hashes[begin:begin + 500])
-            rows += self._db.execute(
-                f"SELECT text_hash, vector FROM embed_cache WHERE model=? AND text_hash IN ({','.join('?' * len(chunk))})",
-                (self.model_name, *chunk)).fetchall()
-        return rows
+        return self._query_in("SELECT text_hash, vector FROM embed_cache WHERE text_hash IN ({}) AND model=?",
+                              list(hashes), (self.model_name,))
 
     def cache_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         if not vectors:
