@@ -17,7 +17,7 @@ import pytest
 
 from kb.config import Settings
 from kb.store import StoreError
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT, SEED, stop_process
 
 QUESTION = "美联储的QT计划在哪一天终止?"  # the seed article: "12月1日,QT計劃終止!"
 
@@ -72,12 +72,7 @@ def chroma_server(tmp_path_factory) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def server_client(url: str):
