@@ -137,8 +137,8 @@ def test_two_ingestions_and_questions_at_once(backend, tmp_path, request):
     processes = {
         "app": start("app", "-c", "import sys; from tests.test_concurrency import app_loop; app_loop(*sys.argv[1:])",
                      str(tmp_path / "uploads.json"), str(stop), str(report_file)),
-        "ingest-0": start("ingest-0", "-m", "kb", "ingest", str(folders[0]), "--json"),
-        "ingest-1": start("ingest-1", "-m", "kb", "ingest", str(folders[1]), "--json"),
+        "ingest-0": start("ingest-0", "-m", "kb", "ingest", str(folders[0]), "--json", "--batch-size", "2"),
+        "ingest-1": start("ingest-1", "-m", "kb", "ingest", str(folders[1]), "--json", "--batch-size", "2"),
     }
     try:
         for name in ("ingest-0", "ingest-1"):
