@@ -82,6 +82,16 @@ class KnowledgeBase:
     def _stream(self, loaders: Iterable[tuple[str, Callable[[], Document]]], total: int, *, script: str | None,
                 progress: Progress | None, batch_size: int) -> Iterator[IngestResult]:
         done = 0
+        for batch in self._batches(loaders, script, batch_size):
+            for result in self._commit(batch):
+                done += 1
+                if progress:
+                    progress(done, total, result)
+                yield result
+
+    def _batches(self, loaders: Iterable[tuple[str, Callable[[], Document]]], script: str | None,
+                 batch_size: int) -> Iterator[list[_Pending]]:
+        """Prepared inputs, `batch_size` articles (or BATCH_CHARS characters) at a time."""
         batch: list[_Pending] = []
         chars = 0
         for origin, load in loaders:
@@ -89,17 +99,10 @@ class KnowledgeBase:
             batch.append(item)
             chars += len(item.article.body_original) if item.article else 0
             if len(batch) >= batch_size or chars >= BATCH_CHARS:
-                for result in self._commit(batch):
-                    done += 1
-                    if progress:
-                        progress(done, total, result)
-                    yield result
+                yield batch
                 batch, chars = [], 0
-        for result in self._commit(batch):
-            done += 1
-            if progress:
-                progress(done, total, result)
-            yield result
+        if batch:
+            yield batch
 
     @staticmethod
     def _prepare(origin: str, load: Callable[[], Document], script: str | None) -> _Pending:
@@ -201,10 +204,6 @@ class KnowledgeBase:
         if result.status == "rejected":
             raise IngestError(result.reason or "rejected")
         return result
-
-    def embed_passages(self, article: Article, passages: list[Passage]) -> np.ndarray:
-        """Vectors for the passages, embedding only texts the cache has not seen."""
-        return self.embed_texts([embedding_text(article, p) for p in passages])
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """Vectors for embedding texts: one cache look-up, one embedder call (length-sorted inside)

@@ -18,9 +18,10 @@ import hashlib
 import json
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 from filelock import FileLock
@@ -304,6 +305,17 @@ class Store:
                         self._collection.delete(ids=stale)
                     self._db.execute("DELETE FROM journal WHERE id=?", (row["id"],))
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A write transaction taken at once (BEGIN IMMEDIATE), rolled back on any error."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def _query_in(self, sql: str, values: Sequence, extra: Sequence = ()) -> list[sqlite3.Row]:
         rows: list[sqlite3.Row] = []
         for begin in range(0, len(values), 500):
@@ -325,36 +337,24 @@ class Store:
             row = self._db.execute(f"SELECT {','.join(columns)} FROM articles WHERE id=?", (article_id,)).fetchone()
         return self._article(row) if row else None
 
-    def find_article(self, *, content_hash: str | None = None, url: str | None = None) -> Article | None:
-        column, value = ("content_hash", content_hash) if content_hash else ("url", url)
-        if not value:
-            return None
+    def _articles_where(self, column: str, values: Sequence[str], columns: Sequence[str]) -> dict[str, Article]:
+        """Articles whose `column` is one of `values`, keyed by it, in a few queries (500 values each)."""
         with self._lock:
-            row = self._db.execute(f"SELECT {','.join(_LIST_COLUMNS)} FROM articles WHERE {column}=? LIMIT 1",
-                                   (value,)).fetchone()
-        return self._article(row) if row else None
+            rows = self._query_in(f"SELECT {','.join(columns)} FROM articles WHERE {column} IN ({{}})",
+                                  list(dict.fromkeys(v for v in values if v)))
+        return {r[column]: self._article(r) for r in rows}
 
     def articles_by_id(self, ids: Sequence[str], with_body: bool = True) -> dict[str, Article]:
-        """Many articles in a few queries (500 ids each), e.g. the distinct articles of search hits."""
-        columns = _ARTICLE_COLUMNS if with_body else _LIST_COLUMNS
-        with self._lock:
-            rows = self._query_in(f"SELECT {','.join(columns)} FROM articles WHERE id IN ({{}})",
-                                  list(dict.fromkeys(ids)))
-        return {r["id"]: self._article(r) for r in rows}
+        """Many articles at once, e.g. the distinct articles of search hits."""
+        return self._articles_where("id", ids, _ARTICLE_COLUMNS if with_body else _LIST_COLUMNS)
 
     def articles_by_hash(self, hashes: Sequence[str]) -> dict[str, Article]:
         """Stored articles by content hash (without bodies): the batched "already ingested?" check."""
-        with self._lock:
-            rows = self._query_in(f"SELECT {','.join(_LIST_COLUMNS)} FROM articles WHERE content_hash IN ({{}})",
-                                  list(dict.fromkeys(hashes)))
-        return {r["content_hash"]: self._article(r) for r in rows}
+        return self._articles_where("content_hash", hashes, _LIST_COLUMNS)
 
     def articles_by_url(self, urls: Sequence[str]) -> dict[str, Article]:
         """Stored articles by canonical URL (without bodies): what a new version of the page replaces."""
-        with self._lock:
-            rows = self._query_in(f"SELECT {','.join(_LIST_COLUMNS)} FROM articles WHERE url IN ({{}})",
-                                  list(dict.fromkeys(u for u in urls if u)))
-        return {r["url"]: self._article(r) for r in rows}
+        return self._articles_where("url", urls, _LIST_COLUMNS)
 
     def articles(self, *, source: str | None = None, date_from: str | None = None,
                  date_to: str | None = None) -> list[Article]:
@@ -436,12 +436,13 @@ class Store:
         """(passage id, cosine similarity) best first."""
         if article_ids is not None and not article_ids:
             return []
-        total = self._collection.count()
+        collection = self._collection  # one coherence check for the whole search
+        total = collection.count()
         if total == 0:
             return []
         where = {"article_id": {"$in": list(article_ids)}} if article_ids is not None else None
-        result = self._collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-                                        n_results=min(k, total), where=where, include=["distances"])
+        result = collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+                                  n_results=min(k, total), where=where, include=["distances"])
         return [(pid, 1.0 - float(d)) for pid, d in zip(result["ids"][0], result["distances"][0])]
 
     def document_frequencies(self, tokens: Sequence[str]) -> tuple[dict[str, int], int]:
@@ -467,15 +468,10 @@ class Store:
             return
         with self._lock:
             # One transaction: in autocommit mode every row would be its own commit (and WAL sync).
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 self._db.executemany("INSERT OR IGNORE INTO embed_cache VALUES (?, ?, ?)",
                                      [(self.model_name, h, np.asarray(v, dtype=np.float32).tobytes())
                                       for h, v in vectors.items()])
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
 
     # -- writes -----------------------------------------------------------------------------------
     def add_article(self, article: Article, passages: Sequence[Passage], vectors: np.ndarray,
@@ -515,8 +511,7 @@ class Store:
                 write.article.added_at = write.article.added_at or now
                 write.article.passage_count = len(write.passages)
             old_ids: list[str] = []
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 for write in batch:
                     if write.replaces:
                         old_ids += self._delete_rows(write.replaces)
@@ -533,10 +528,6 @@ class Store:
                 self._db.executemany("INSERT INTO passage_fts (passage_id, article_id, tokens) VALUES (?, ?, ?)",
                                      [(p.id, p.article_id, " ".join(p.tokens)) for w in batch for p in w.passages])
                 self._db.execute("DELETE FROM journal WHERE id=?", (journal_id,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
             if old_ids:
                 self.recover()
 
@@ -549,16 +540,11 @@ class Store:
 
     def remove_article(self, article_id: str) -> bool:
         with self._lock, self._write_lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 exists = self._db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone()
                 ids = self._delete_rows(article_id) if exists else []
                 if ids:
                     self._db.execute("INSERT INTO journal (op, ids) VALUES ('remove', ?)", (json.dumps(ids),))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
         if ids:
             self.recover()
         return bool(exists)
