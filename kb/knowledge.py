@@ -238,7 +238,8 @@ class KnowledgeBase:
     def search(self, query: str, k: int = 5, *, mode: str = "hybrid", **filters) -> list[Hit]:
         return retrieve.search(self.store, self.embedder, query, k=k, mode=mode,
                                keyword_weight=self.settings.keyword_weight,
-                               rerank_weight=self.settings.rerank_weight, **filters)
+                               rerank_weight=self.settings.rerank_weight,
+                               length_pivot=self.settings.passage_chars / 2, **filters)
 
     def ask(self, question: str, k: int = 5, *, script: str | None = None, use_llm: bool | None = None,
             on_token: Callable[[str], None] | None = None, **filters) -> Answer:

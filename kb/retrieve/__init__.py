@@ -12,11 +12,12 @@ from typing import Sequence
 
 from kb.embed import Embedder
 from kb.records import Hit
-from kb.store import Store
+from kb.store import LENGTH_PIVOT, Store
 from kb.text import convert, expand_query, split_sentences, synonyms, tokenize, tokenize_query
 
 CANDIDATES = 50
-RERANK_DEPTH = 10
+RERANK_DEPTH = 10  # the fused top 10 are re-ranked ...
+KEYWORD_RERANK = 5  # ... and so are the keyword top 5, whatever their fused rank
 
 
 def normalize_query(query: str) -> str:
@@ -69,7 +70,8 @@ def fuse(keyword: Sequence[tuple[str, float]], dense: Sequence[tuple[str, float]
 
 
 def search(store: Store, embedder: Embedder, query: str, *, k: int = 5, mode: str = "hybrid",
-           keyword_weight: float = 0.4, rerank_weight: float = 1.0, article_id: str | None = None, source: str | None = None,
+           keyword_weight: float = 0.4, rerank_weight: float = 1.0, length_pivot: float = LENGTH_PIVOT,
+           article_id: str | None = None, source: str | None = None,
            date_from: str | None = None, date_to: str | None = None,
            candidates: int = CANDIDATES) -> list[Hit]:
     """The k best passages for `query`; mode is 'hybrid', 'dense' or 'keyword'."""
@@ -82,22 +84,37 @@ def search(store: Store, embedder: Embedder, query: str, *, k: int = 5, mode: st
     if article_id:
         allowed = [a for a in (allowed if allowed is not None else [article_id]) if a == article_id]
     pool = max(candidates, k)
-    keyword = store.keyword_search(expand_query(tokenize_query(text)), pool, allowed) if mode in ("hybrid", "keyword") else []
-    dense = store.dense_search(embedder.embed_query(text), pool, allowed) if mode in ("hybrid", "dense") else []
+    keyword: list[tuple[str, float]] = []
+    if mode in ("hybrid", "keyword"):
+        keyword = store.keyword_search(expand_query(tokenize_query(text)), pool, allowed, length_pivot=length_pivot)
+    dense: list[tuple[str, float]] = []
+    if mode in ("hybrid", "dense"):
+        vector = embedder.embed_query(text)
+        dense = store.dense_search(vector, pool, allowed)
+        if mode == "hybrid":
+            # Exact cosines for the keyword candidates HNSW did not return: beside many unrelated
+            # passages it misses near neighbours, and a miss would count as similarity 0.
+            returned = {pid for pid, _ in dense}
+            dense += store.similarities(vector, [pid for pid, _ in keyword if pid not in returned])
     if mode == "keyword":
-        ranked = [(pid, s) for pid, s in _minmax(keyword).items()]
+        ranked = list(_minmax(keyword).items())
     elif mode == "dense":
         ranked = list(_minmax(dense).items())
     else:
         ranked = fuse(keyword, dense, keyword_weight)
     ranked.sort(key=lambda item: -item[1])
     if mode == "hybrid" and rerank_weight > 0 and ranked:
-        depth = ranked[:max(k, RERANK_DEPTH)]
-        texts = store.get_passages([pid for pid, _ in depth])
+        # The keyword top 5 join the re-rank: among many unrelated passages, dense-only candidates
+        # with no question word in them can fill the fused top 10 above the passage that names
+        # the question's rare term.
+        chosen = dict(ranked[:max(k, RERANK_DEPTH)])
+        fused = dict(ranked)
+        chosen.update((pid, fused[pid]) for pid, _ in keyword[:KEYWORD_RERANK])
+        texts = store.get_passages(list(chosen))
         weights = idf_weights(store, tokenize_query(text))
         rescored = [(pid, (score + rerank_weight * best_sentence_coverage(weights, texts[pid].text))
-                     / (1 + rerank_weight)) for pid, score in depth if pid in texts]
-        ranked = sorted(rescored, key=lambda item: -item[1]) + ranked[len(depth):]
+                     / (1 + rerank_weight)) for pid, score in chosen.items() if pid in texts]
+        ranked = sorted(rescored, key=lambda item: -item[1]) + [item for item in ranked if item[0] not in chosen]
     top = ranked[:k]
     passages = store.get_passages([pid for pid, _ in top])
     kw_raw, dn_raw = dict(keyword), dict(dense)
