@@ -14,7 +14,7 @@ LONG = ("美联储的通胀目标是百分之二。当通胀高于目标时，�
         "二零二二年起，为了应对四十年来最高的通胀，美联储连续加息，联邦基金利率从接近零升到百分之五以上。"
         "高利率抬高了企业和家庭的借贷成本，房地产和科技股首当其冲，而银行则因持有的长期债券贬值承受压力。"
         "市场参与者因此密切关注每一次议息会议后的声明，从措辞的细微变化中推测政策路径的下一步。")
-SHORT = "央行宣布利率不变。"
+SHORT = "美联储宣布上调利率。"
 QUERY = "美联储为什么因为通胀而上调利率"
 # Short lines without any query word: the kind of text (poems, captions, chat) that, in bulk, pulls
 # the store's average passage length far below a prose passage's.
@@ -68,7 +68,7 @@ def test_hybrid_scores_keyword_candidates_the_vector_index_missed(noisy_kb, monk
     kb = noisy_kb
     long_id, short_id = _ids(kb)
     # The approximate index misses the passage, as HNSW missed DRCD passages beside 100k poems.
-    monkeypatch.setattr(kb.store, "dense_search", lambda vector, k, allowed=None: kb.store.similarities(vector, [short_id]))
+    monkeypatch.setattr(kb.store, "dense_search", lambda vector, k, allowed=None: [(short_id, 0.5)])
     hits = kb.search(QUERY, k=3)
     assert hits[0].passage.id == long_id
     vector = kb.embedder.embed_query(QUERY)
