@@ -500,7 +500,7 @@ class Store:
             for token in unique:
                 if token not in found:
                     found[token] = self._db.execute("SELECT COUNT(*) FROM passage_fts WHERE passage_fts MATCH ?",
-                                                    (_fts_query([token]),)).fetchone()[0]
+                                                    (_fts_query([token]),)).fetchone()[0] if token else 0
         return found, total
 
     # -- embedding cache ---------------------------------------------------------------------------
