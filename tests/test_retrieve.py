@@ -75,3 +75,18 @@ def test_hybrid_scores_keyword_candidates_the_vector_index_missed(noisy_kb, monk
     stored = kb.store.vectors([long_id])[long_id]
     exact = float(stored @ vector / (np.linalg.norm(stored) * np.linalg.norm(vector)))
     assert hits[0].dense_score == pytest.approx(exact, abs=1e-5)
+
+
+def test_document_frequency_of_tokens_fts5_splits(seed_kb):
+    # FTS5 indexes "2.4" or "35%" as separate terms, so its vocabulary has no row for them; their
+    # frequency (an IDF input of the BM25 and of the abstention check) is counted as a phrase.
+    rows = seed_kb.store._db.execute("SELECT tokens FROM passage_fts").fetchall()
+    tokens = sorted({t for (text,) in rows for t in text.split() if any(c in t for c in ".%")})
+    assert tokens, "the seed article has numbers such as 2.4 and 35%"
+    frequencies, total = seed_kb.store.document_frequencies(tokens + [""])
+    assert total == len(rows)
+    for token in tokens:
+        # At least the passages holding the token itself; more where the phrase occurs inside
+        # another token ("35" of "35%" in "35亿"), as FTS5's MATCH finds them.
+        assert frequencies[token] >= sum(token in text.split() for (text,) in rows) > 0
+    assert frequencies[""] == 0
