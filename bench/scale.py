@@ -52,6 +52,7 @@ from kb.embed import load_embedder  # noqa: E402
 from kb.evaluate import _percentile, contains_answer  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.records import Document  # noqa: E402
+from kb.retrieve import fuse  # noqa: E402
 from kb.text import convert, tokenize_query  # noqa: E402
 
 CACHE = ROOT / "bench" / "out" / "cache"
@@ -205,16 +206,7 @@ class Baseline:
 
     def hybrid(self, tokens: list[str], vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         keyword, dense = self.keyword(tokens, 50), self.dense(vector, 50)
-
-        def minmax(pairs: list[tuple[str, float]]) -> dict[str, float]:
-            if not pairs:
-                return {}
-            low, high = min(s for _, s in pairs), max(s for _, s in pairs)
-            return {p: (s - low) / (high - low) if high > low else 1.0 for p, s in pairs}
-
-        kw, dn = minmax(keyword), minmax(dense)
-        mixed = {p: KEYWORD_WEIGHT * kw.get(p, 0.0) + (1 - KEYWORD_WEIGHT) * dn.get(p, 0.0) for p in kw.keys() | dn.keys()}
-        return sorted(mixed.items(), key=lambda item: -item[1])[:k]
+        return fuse(keyword, dense, KEYWORD_WEIGHT)[:k]  # kb's own score mix, on the baseline's lists
 
 
 def new_rows(kb: KnowledgeBase, known: set[str]) -> list[tuple[str, str, list[str], np.ndarray]]:

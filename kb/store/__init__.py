@@ -28,6 +28,7 @@ from typing import Iterable, Iterator, NamedTuple, Sequence
 import numpy as np
 from filelock import FileLock
 
+from kb.embed import normalise
 from kb.records import Article, Passage
 
 SCHEMA = """
@@ -486,8 +487,7 @@ class Store:
         if not stored:
             return []
         found = list(stored)
-        matrix, query = np.stack([stored[i] for i in found]), np.asarray(vector, dtype=np.float32)
-        cosines = matrix @ query / np.maximum(np.linalg.norm(matrix, axis=1) * np.linalg.norm(query), 1e-12)
+        cosines = normalise(np.stack([stored[i] for i in found])) @ normalise(vector)
         return [(pid, float(c)) for pid, c in zip(found, cosines)]
 
     def document_frequencies(self, tokens: Sequence[str]) -> tuple[dict[str, int], int]:
