@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -30,28 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kb import answer as answering  # noqa: E402
 from kb.config import Settings  # noqa: E402
-from kb.evaluate import _percentile, contains_answer  # noqa: E402
+from kb.evaluate import contains_answer, drcd_path, load_squad, percentile  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
-from kb.records import Document  # noqa: E402
-
-# shared/ sits beside the checkout (in CI too); KB_DRCD points elsewhere.
-DRCD = Path(os.environ.get("KB_DRCD") or Path(__file__).resolve().parents[2] / "shared" / "eval" / "drcd" / "DRCD_dev.json")
-
-
-def load_drcd(path: Path, limit: int | None) -> tuple[list[Document], list[dict]]:
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    docs, questions = [], []
-    for article in data:
-        for paragraph in article["paragraphs"]:
-            if limit and len(docs) >= limit:
-                return docs, questions
-            docs.append(Document(title=article["title"], body=paragraph["context"], source="DRCD",
-                                 url=f"https://drcd.local/{paragraph['id']}", origin=paragraph["id"]))
-            for qa in paragraph["qas"]:
-                questions.append({"question": qa["question"], "answers": [a["text"] for a in qa["answers"]],
-                                  "gold": paragraph["id"]})
-    return docs, questions
-
 
 class MemoQueries:
     """Wraps the embedder so that each question is embedded once for all modes; times the calls."""
@@ -105,8 +84,8 @@ def score(kb: KnowledgeBase, questions: list[dict], mode: str, origins: dict[str
         "mrr@10": round(sum(1 / r for r in ranks if r) / n, 4),
         "gold@1": at(gold_ranks, 1), "gold@5": at(gold_ranks, 5),
         "answer_hit": round(answer_hits / n, 4) if with_answers else None,
-        "p50_ms": round(_percentile(latencies, 0.5), 1), "p95_ms": round(_percentile(latencies, 0.95), 1),
-        "embed_p50_ms": round(_percentile(embed_ms, 0.5), 1) if mode != "keyword" else 0.0,
+        "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+        "embed_p50_ms": round(percentile(embed_ms, 0.5), 1) if mode != "keyword" else 0.0,
     }
 
 
@@ -122,7 +101,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    docs, questions = load_drcd(DRCD, args.limit)
+    docs, questions = load_squad(drcd_path(), args.limit)
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kb-drcd-"))
     settings = Settings(home=home, embed_model=args.model, passage_chars=args.passage_chars)
     base = KnowledgeBase(settings)

@@ -184,9 +184,8 @@ class BusyLoop:
 
 # ----------------------------------------------------------------------------------------------- parent
 def realistic_texts(passages: int, questions: int) -> tuple[list[str], list[str]]:
-    from drcd import DRCD, load_drcd
-
     from kb.ingest import build_article, load_document
+    from kb.evaluate import drcd_path, load_squad
     from kb.knowledge import embedding_text
     from kb.retrieve import normalize_query
 
@@ -194,7 +193,7 @@ def realistic_texts(passages: int, questions: int) -> tuple[list[str], list[str]
     texts: list[str] = []
     article, cut = build_article(seed)
     texts += [embedding_text(article, p) for p in cut]
-    docs, qas = load_drcd(DRCD, passages)  # a paragraph gives one or more passages: more than enough
+    docs, qas = load_squad(drcd_path(), passages)  # a paragraph gives one or more passages: more than enough
     for doc in docs:
         if len(texts) >= passages:
             break

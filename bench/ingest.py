@@ -17,10 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from drcd import DRCD, load_drcd  # noqa: E402
 
 from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
+from kb.evaluate import drcd_path, load_squad  # noqa: E402
 from kb.ingest import build_article, load_document  # noqa: E402
 from kb.knowledge import KnowledgeBase, embedding_text  # noqa: E402
 
@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
 
     seed = load_document(SEED, max_bytes=10**8, timeout=5)
-    docs, _ = load_drcd(DRCD, args.paragraphs)
+    docs, _ = load_squad(drcd_path(), args.paragraphs)
     articles = [seed, *docs]
     texts = []
     for doc in articles:

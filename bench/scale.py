@@ -45,11 +45,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from drcd import DRCD, load_drcd  # noqa: E402
 
 from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
-from kb.evaluate import _percentile, contains_answer  # noqa: E402
+from kb.evaluate import contains_answer, drcd_path, load_squad, percentile  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.records import Document  # noqa: E402
 from kb.retrieve import fuse  # noqa: E402
@@ -266,9 +265,9 @@ def latencies(kb: KnowledgeBase, baseline: Baseline, queries: list[dict], baseli
             if item.get("article_id"):
                 base_top.append(bool(got) and got[0][0].rsplit("-", 1)[0] == item["article_id"])
         row = {"size": size, "mode": mode, "queries": len(queries), "baseline_queries": len(base_ms),
-               "kb_p50_ms": round(_percentile(kb_ms, 0.5), 2), "kb_p95_ms": round(_percentile(kb_ms, 0.95), 2),
-               "baseline_p50_ms": round(_percentile(base_ms, 0.5), 2),
-               "baseline_p95_ms": round(_percentile(base_ms, 0.95), 2),
+               "kb_p50_ms": round(percentile(kb_ms, 0.5), 2), "kb_p95_ms": round(percentile(kb_ms, 0.95), 2),
+               "baseline_p50_ms": round(percentile(base_ms, 0.5), 2),
+               "baseline_p95_ms": round(percentile(base_ms, 0.95), 2),
                "kb_poem_top1": round(sum(kb_top) / len(kb_top), 3) if kb_top else None,
                "baseline_poem_top1": round(sum(base_top) / len(base_top), 3) if base_top else None}
         row["speedup_p50"] = round(row["baseline_p50_ms"] / max(row["kb_p50_ms"], 1e-9), 2)
@@ -311,7 +310,7 @@ def main() -> None:
     kb.store.add_articles = timed_add
 
     # DRCD first, scored alone
-    docs, questions = load_drcd(DRCD, args.drcd) if args.drcd else ([], [])
+    docs, questions = load_squad(drcd_path(), args.drcd) if args.drcd else ([], [])
     for _ in kb.add_documents(docs, batch_size=args.batch_size):
         pass
     drcd_passages = kb.store.count()[1]
@@ -412,7 +411,7 @@ def main() -> None:
         "model": embedder.name, "drcd_paragraphs": len(docs), "drcd_passages": drcd_passages,
         "drcd_questions": len(questions), "batch_size": args.batch_size, "ingest": ingest_rows,
         "search": search_rows, "drcd": quality,
-        "query_embed_p50_ms": round(_percentile(query_ms, 0.5), 2),
+        "query_embed_p50_ms": round(percentile(query_ms, 0.5), 2),
         "reingest_unchanged": again, "reingest_articles_per_s": round(again / max(reingest_seconds, 1e-9), 1),
         "load_average": os.getloadavg(), "cpus": os.cpu_count(),
     }

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
 
 from tqdm import tqdm
 
+from kb.records import Document
 from kb.text import convert
 
 _SPACE = re.compile(r"\s+")
@@ -28,7 +30,33 @@ def contains_answer(text: str, answers: list[str]) -> bool:
     return any(normalise(a) and normalise(a) in target for a in answers)
 
 
-def _percentile(values: list[float], q: float) -> float:
+def drcd_path() -> Path:
+    """The full DRCD dev file: KB_DRCD, else ../shared/eval/drcd/DRCD_dev.json beside the checkout."""
+    found = Path(os.environ.get("KB_DRCD") or Path(__file__).resolve().parents[2] / "shared" / "eval" / "drcd" / "DRCD_dev.json")
+    if not found.is_file():
+        raise SystemExit(f"DRCD dev not found at {found}: set KB_DRCD to the DRCD_dev.json file "
+                         "(the tests use the slice in tests/data/ instead)")
+    return found
+
+
+def load_squad(path: str | Path, limit: int | None = None, source: str = "DRCD") -> tuple[list[Document], list[dict]]:
+    """A SQuAD-format file (DRCD, CMRC 2018): one Document per paragraph and its questions
+    ({"question", "answers", "gold": paragraph id}), the first `limit` paragraphs only if given."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    docs, questions = [], []
+    for article in data:
+        for paragraph in article["paragraphs"]:
+            if limit and len(docs) >= limit:
+                return docs, questions
+            docs.append(Document(title=article["title"], body=paragraph["context"], source=source,
+                                 url=f"https://{source.lower()}.local/{paragraph['id']}", origin=paragraph["id"]))
+            for qa in paragraph["qas"]:
+                questions.append({"question": qa["question"], "answers": [a["text"] for a in qa["answers"]],
+                                  "gold": paragraph["id"]})
+    return docs, questions
+
+
+def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
@@ -70,7 +98,7 @@ def evaluate(kb, questions: list[dict], *, k: int = 10, mode: str = "hybrid", an
         "mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4),
         "answer_hit": round(answer_hits / n, 4) if answers else None,
         "abstained": round(abstained / n, 4) if answers else None,
-        "latency_p50_ms": round(_percentile(latencies, 0.5), 1),
-        "latency_p95_ms": round(_percentile(latencies, 0.95), 1),
+        "latency_p50_ms": round(percentile(latencies, 0.5), 1),
+        "latency_p95_ms": round(percentile(latencies, 0.95), 1),
         "missed": missed,
     }

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from kb.config import Settings
-from kb.evaluate import contains_answer, evaluate, load_questions
+from kb.evaluate import evaluate, load_questions
 from kb.text import has_traditional_only
-from tests.conftest import ROOT
+from tests.conftest import DRCD_SLICE, ROOT
 from tests.test_store import run_cli
 
 SEED_QUESTIONS = load_questions(ROOT / "eval" / "seed.jsonl")
@@ -114,12 +112,10 @@ def test_cli_ask_and_eval_json(seed_kb):
 
 @pytest.fixture(scope="module")
 def drcd_slice(tmp_path_factory):
-    sys.path.insert(0, str(ROOT / "bench"))
-    from drcd import DRCD, load_drcd
-
+    from kb.evaluate import load_squad
     from kb.knowledge import KnowledgeBase
 
-    docs, questions = load_drcd(DRCD, 60)
+    docs, questions = load_squad(DRCD_SLICE, 60)
     kb = KnowledgeBase(Settings(home=tmp_path_factory.mktemp("drcd")))
     for doc in docs:
         kb.add_document(doc)

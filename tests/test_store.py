@@ -18,10 +18,7 @@ import pytest
 
 from kb.config import Settings
 from kb.store import StoreError
-from tests.conftest import ROOT, SEED
-
-sys.path.insert(0, str(ROOT / "bench"))
-from drcd import DRCD  # noqa: E402
+from tests.conftest import DRCD_SLICE, ROOT, SEED
 
 
 def run_cli(home: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -218,7 +215,7 @@ def test_url_from_a_local_server(tmp_path, fresh_kb):
 # -- killing an ingestion ---------------------------------------------------------------------------
 
 def _write_drcd_articles(folder: Path, count: int) -> None:
-    data = json.loads(DRCD.read_text(encoding="utf-8"))["data"]
+    data = json.loads(DRCD_SLICE.read_text(encoding="utf-8"))["data"]
     for index, article in enumerate(data[:count]):
         body = "\n\n".join(p["context"] for p in article["paragraphs"])
         (folder / f"{index:03d}.txt").write_text(f"{article['title']}\n\n{body}\n", encoding="utf-8")

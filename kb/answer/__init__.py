@@ -9,7 +9,6 @@ With `KB_LLM_BASE_URL` set, an OpenAI-compatible model writes the answer from th
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable
 
