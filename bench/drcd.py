@@ -27,7 +27,6 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kb import answer as answering  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.evaluate import contains_answer, drcd_path, load_squad, percentile  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
@@ -54,13 +53,7 @@ class MemoQueries:
 
 def copy_embedding_cache(kb: KnowledgeBase, other_home: Path) -> None:
     """Reuse vectors another store computed with the same model (rows are keyed by model and text hash)."""
-    db = kb.store._db
-    db.execute("ATTACH DATABASE ? AS other", (str(other_home / "kb.sqlite3"),))
-    try:
-        db.execute("INSERT OR IGNORE INTO embed_cache SELECT * FROM other.embed_cache WHERE model=?",
-                   (kb.embedder.name,))
-    finally:
-        db.execute("DETACH DATABASE other")
+    kb.store.import_embedding_cache(other_home / "kb.sqlite3")
 
 
 def score(kb: KnowledgeBase, questions: list[dict], mode: str, origins: dict[str, str], with_answers: bool,
@@ -68,13 +61,13 @@ def score(kb: KnowledgeBase, questions: list[dict], mode: str, origins: dict[str
     ranks, gold_ranks, latencies, answer_hits = [], [], [], 0
     for item in tqdm(questions, desc=mode, unit="q", file=sys.stderr):
         started = time.perf_counter()
-        hits = kb.search(item["question"], k=10, mode=mode)
+        question = kb.read(item["question"])
+        hits = kb.search(question, k=10, mode=mode)
         latencies.append((time.perf_counter() - started) * 1000)
         ranks.append(next((i + 1 for i, h in enumerate(hits) if contains_answer(h.passage.text, item["answers"])), None))
         gold_ranks.append(next((i + 1 for i, h in enumerate(hits) if origins[h.article.id] == item["gold"]), None))
         if with_answers:
-            result = answering.answer(item["question"], hits[:5], kb.store, script="hans", settings=kb.settings,
-                                      use_llm=False)
+            result = kb.compose(question, hits[:5], script="hans", use_llm=False)
             answer_hits += (not result.abstained) and contains_answer(result.text, item["answers"])
     n = len(questions)
     at = lambda rs, k: round(sum(1 for r in rs if r and r <= k) / n, 4)  # noqa: E731

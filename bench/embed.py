@@ -186,7 +186,7 @@ class BusyLoop:
 def realistic_texts(passages: int, questions: int) -> tuple[list[str], list[str]]:
     from kb.ingest import build_article, load_document
     from kb.evaluate import drcd_path, load_squad
-    from kb.knowledge import embedding_text
+    from kb.ingest.pipeline import embedding_text
     from kb.retrieve import normalize_query
 
     seed = load_document(ROOT / "corpus" / "marsbit-2025-12-10-fed-qt-to-rmp.zh-Hant.txt", max_bytes=10**8, timeout=5)

@@ -22,7 +22,8 @@ from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
 from kb.evaluate import drcd_path, load_squad  # noqa: E402
 from kb.ingest import build_article, load_document  # noqa: E402
-from kb.knowledge import KnowledgeBase, embedding_text  # noqa: E402
+from kb.ingest.pipeline import embedding_text  # noqa: E402
+from kb.knowledge import KnowledgeBase  # noqa: E402
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "marsbit-2025-12-10-fed-qt-to-rmp.zh-Hant.txt"
 

@@ -51,7 +51,7 @@ from kb.embed import load_embedder  # noqa: E402
 from kb.evaluate import contains_answer, drcd_path, load_squad, percentile  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.records import Document  # noqa: E402
-from kb.retrieve import fuse  # noqa: E402
+from kb.retrieve.scoring import fuse  # noqa: E402
 from kb.text import convert, tokenize_query  # noqa: E402
 
 CACHE = ROOT / "bench" / "out" / "cache"
@@ -210,10 +210,9 @@ class Baseline:
 
 def new_rows(kb: KnowledgeBase, known: set[str]) -> list[tuple[str, str, list[str], np.ndarray]]:
     """The passages kb holds that the baseline has not got yet: text, kb's jieba tokens, kb's vector."""
-    db = kb.store._db  # read-only use of kb's own connection: the bench needs the stored tokens
-    rows = [(r[0], r[1], r[2].split()) for r in db.execute(
-        "SELECT f.passage_id, p.text, f.tokens FROM passage_fts f JOIN passages p ON p.id = f.passage_id")
-        if r[0] not in known]
+    passages = [p for p in kb.store.passages() if p.id not in known]
+    tokens = kb.store.keyword.tokens([p.id for p in passages])
+    rows = [(p.id, p.text, tokens[p.id]) for p in passages]
     vectors: dict[str, np.ndarray] = {}
     for begin in range(0, len(rows), 2000):
         vectors.update(kb.store.vectors([r[0] for r in rows[begin:begin + 2000]]))

@@ -72,17 +72,15 @@ def evaluate(kb, questions: list[dict], *, k: int = 10, mode: str = "hybrid", an
     missed: list[str] = []
     for item in tqdm(questions, disable=not progress, unit="q"):
         started = time.perf_counter()
-        hits = kb.search(item["question"], k=max(k, 10), mode=mode)
+        question = kb.read(item["question"])
+        hits = kb.search(question, k=max(k, 10), mode=mode)
         latencies.append((time.perf_counter() - started) * 1000)
         rank = next((i + 1 for i, h in enumerate(hits[:k]) if contains_answer(h.passage.text, item["answers"])), None)
         ranks.append(rank)
         if rank is None:
             missed.append(item["question"])
         if answers:
-            from kb import answer as answering
-
-            result = answering.answer(item["question"], hits[:5], kb.store, script="hans", settings=kb.settings,
-                                      use_llm=False)
+            result = kb.compose(question, hits[:5], script="hans", use_llm=False)
             abstained += result.abstained
             answer_hits += (not result.abstained) and contains_answer(result.text, item["answers"])
     n = max(len(questions), 1)

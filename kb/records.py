@@ -56,6 +56,7 @@ class Passage:
     start: int
     end: int
     section: str | None = None
+    page: int | None = None  # the page it starts on, for sources that have pages
     tokens: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
@@ -125,7 +126,9 @@ class IngestResult:
     title: str | None = None
     passages: int = 0
     seconds: float = 0.0
-    reason: str | None = None
+    reason: str | None = None  # why it was rejected, in English
+    code: str | None = None  # the kind of rejection (IngestError.code), for front ends to say it their way
+    params: dict = field(default_factory=dict)  # the rejection's values (IngestError.params)
 
     def to_dict(self) -> dict:
         return {
@@ -136,4 +139,5 @@ class IngestResult:
             "seconds": round(self.seconds, 3),
             "origin": self.origin,
             "reason": self.reason,
+            "code": self.code,
         }

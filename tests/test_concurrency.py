@@ -163,7 +163,8 @@ def test_two_ingestions_and_questions_at_once(backend, tmp_path, request):
     assert report["uploads"] == ["added"] * UPLOADS and report["questions"] >= 1 and report["checks"] >= 1
 
     # Afterwards, from this process: every article once, whole, in all three places, and findable.
-    from kb.knowledge import KnowledgeBase, embedding_text
+    from kb.ingest.pipeline import embedding_text
+    from kb.knowledge import KnowledgeBase
 
     kb = KnowledgeBase(Settings(home=home, chroma_url=url))
     expected = sorted(article(i)[0] for i in range(2 * PER_INGESTION + UPLOADS))

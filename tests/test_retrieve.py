@@ -8,6 +8,7 @@ import pytest
 from kb.config import Settings
 from kb.embed import load_embedder
 from kb.records import Document
+from kb.retrieve import keyword_search
 from kb.text import tokenize_query
 
 LONG = ("美联储的通胀目标是百分之二。当通胀高于目标时，美联储通常上调利率，以抑制需求、压低通胀预期。"
@@ -38,10 +39,10 @@ def _ids(kb) -> tuple[str, str]:
 
 
 def _fts5_order(kb, terms) -> list[str]:
-    from kb.store import _fts_query
+    from kb.store.keyword import fts_query
 
-    rows = kb.store._db.execute("SELECT passage_id FROM passage_fts WHERE passage_fts MATCH ? ORDER BY rank",
-                                (_fts_query(terms),))
+    rows = kb.store.records.db.execute("SELECT passage_id FROM passage_fts WHERE passage_fts MATCH ? ORDER BY rank",
+                                       (fts_query(terms),))
     return [r[0] for r in rows]
 
 
@@ -49,7 +50,7 @@ def test_keyword_ranking_does_not_move_when_short_unrelated_passages_arrive(nois
     kb = noisy_kb
     long_id, short_id = _ids(kb)
     terms = tokenize_query(QUERY)
-    before = [pid for pid, _ in kb.store.keyword_search(terms, 10)]
+    before = [pid for pid, _ in keyword_search(kb.store, terms, 10)]
     assert before == [long_id, short_id] == _fts5_order(kb, terms)
 
     noise = [Document(title=f"短诗 {i}", body=f"{NOISE[i % len(NOISE)]}（其{i}）", source="noise") for i in range(600)]
@@ -58,7 +59,7 @@ def test_keyword_ranking_does_not_move_when_short_unrelated_passages_arrive(nois
     # one-word line first: the scenario is real ...
     assert _fts5_order(kb, terms)[0] == short_id
     # ... and kb's scores, with length normalised against a fixed passage, keep the prose first.
-    after = kb.store.keyword_search(terms, 10)
+    after = keyword_search(kb.store, terms, 10)
     assert [pid for pid, _ in after] == [long_id, short_id]
     hits = kb.search(QUERY, k=3)
     assert hits[0].passage.id == long_id
@@ -80,7 +81,7 @@ def test_hybrid_scores_keyword_candidates_the_vector_index_missed(noisy_kb, monk
 def test_document_frequency_of_tokens_fts5_splits(seed_kb):
     # FTS5 indexes "2.4" or "35%" as separate terms, so its vocabulary has no row for them; their
     # frequency (an IDF input of the BM25 and of the abstention check) is counted as a phrase.
-    rows = seed_kb.store._db.execute("SELECT tokens FROM passage_fts").fetchall()
+    rows = seed_kb.store.records.db.execute("SELECT tokens FROM passage_fts").fetchall()
     tokens = sorted({t for (text,) in rows for t in text.split() if any(c in t for c in ".%")})
     assert tokens, "the seed article has numbers such as 2.4 and 35%"
     frequencies, total = seed_kb.store.document_frequencies(tokens + [""])

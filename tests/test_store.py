@@ -17,14 +17,16 @@ import numpy as np
 import pytest
 
 from kb.config import Settings
+from kb.retrieve import keyword_search
 from kb.store import StoreError
 from tests.conftest import DRCD_SLICE, ROOT, SEED
 
 
-def run_cli(home: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(home: Path, *args: str, env: dict | None = None, timeout: float = 300,
+            input: str | None = None) -> subprocess.CompletedProcess:
     environment = {**os.environ, "KB_HOME": str(home), **(env or {})}
     return subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=environment, timeout=timeout)
+                          env=environment, timeout=timeout, input=input)
 
 
 def store_snapshot(home: Path) -> tuple:
@@ -62,7 +64,7 @@ def test_changed_version_of_same_url_replaces_and_remove_clears_everything(fresh
     assert hits and hits[0].article.id == second.article_id
     assert fresh_kb.remove(second.article_id)
     assert fresh_kb.store.count() == (0, 0) and fresh_kb.store.vector_count() == 0
-    assert fresh_kb.store.keyword_search(["储备"], 5) == []
+    assert keyword_search(fresh_kb.store, ["储备"], 5) == []
     assert fresh_kb.remove(second.article_id) is False
 
 

@@ -1,0 +1,34 @@
+"""What a reader sees of a passage: text in the asked script, and citations pointing into passages."""
+from __future__ import annotations
+
+from kb.records import Citation, Hit
+from kb.text import convert
+
+NO_ANSWER = "知识库中没有找到这个问题的答案。以下是最接近的段落。"
+
+
+def in_script(text: str, original: str, article_script: str, script: str) -> str:
+    """Text in the asked script: the original words when the article was written in that script."""
+    if script == "hans":
+        return text
+    if article_script == script and len(original) == len(text):
+        return original
+    return convert.to_script(text, script)
+
+
+def no_answer_text(script: str) -> str:
+    return in_script(NO_ANSWER, NO_ANSWER, "hans", script)
+
+
+def citation_for(n: int, hit: Hit, start: int, end: int) -> Citation:
+    """Citation [n]: the sentence at [start, end) of the hit's passage, with its article."""
+    passage = hit.passage
+    same_length = len(passage.text) == len(passage.text_original)
+    sentence_original = passage.text_original[start:end] if same_length else passage.text_original
+    return Citation(
+        n=n, article_id=hit.article.id, title=hit.article.title, source=hit.article.source,
+        author=hit.article.author, published=hit.article.published, url=hit.article.url,
+        passage=passage.text, passage_original=passage.text_original, sentence=passage.text[start:end],
+        sentence_original=sentence_original, sentence_start=start, position=passage.position,
+        score=round(hit.score, 4),
+    )

@@ -1,0 +1,2 @@
+class StoreError(RuntimeError):
+    """The store cannot be used as asked (wrong embedding model, unreachable server, newer schema…)."""

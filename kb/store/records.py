@@ -1,0 +1,243 @@
+"""The records side of the store: articles, passages, the embedding cache, the journal and the
+store's own facts (embedding model, vectors generation), in SQLite, beside the keyword index.
+
+`Records` is the interface the store uses; `SqliteRecords` is the embedded implementation. A
+server database (several machines on one library) implements the same interface."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from kb.records import Article, Passage
+from kb.store.keyword import KeywordIndex
+from kb.store.sqlite import Database
+
+ARTICLE_COLUMNS = ("id", "url", "content_hash", "title", "title_original", "source", "author", "published",
+                   "summary", "summary_original", "origin", "script", "conversion", "body", "body_original",
+                   "added_at", "passage_count")
+LIST_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in ("body", "body_original"))
+PASSAGE_COLUMNS = ("id", "article_id", "position", "section", "text", "text_original", "start", "end", "page")
+_PASSAGE_SELECT = "SELECT " + ",".join(f'"{c}"' for c in PASSAGE_COLUMNS) + " FROM passages"
+
+
+class Records(Protocol):
+    keyword: KeywordIndex
+
+    def meta(self, key: str) -> str | None: ...
+    def set_meta_default(self, key: str, value: str) -> None: ...
+    def vectors_generation(self) -> int: ...
+    def bump_vectors_generation(self) -> int: ...
+    def article(self, article_id: str, with_body: bool = True) -> Article | None: ...
+    def articles_where(self, column: str, values: Sequence[str], with_body: bool) -> dict[str, Article]: ...
+    def articles(self, *, source: str | None, date_from: str | None, date_to: str | None) -> list[Article]: ...
+    def article_ids(self, *, source: str | None, date_from: str | None, date_to: str | None) -> list[str]: ...
+    def sources(self) -> list[str]: ...
+    def passages(self, article_id: str | None = None) -> list[Passage]: ...
+    def passages_by_id(self, ids: Sequence[str]) -> dict[str, Passage]: ...
+    def live_passage_ids(self, ids: Sequence[str]) -> set[str]: ...
+    def count(self) -> tuple[int, int]: ...
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
+    def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None: ...
+    def journal_add(self, op: str, ids: Sequence[str]) -> int: ...
+    def journal(self) -> list[tuple[int, str, list[str]]]: ...
+    def journal_done(self, entry: int) -> None: ...
+    def has_journal(self) -> bool: ...
+    def commit_articles(self, writes: Sequence, replaced: Sequence[str], journal_entry: int) -> list[str]: ...
+    def delete_article(self, article_id: str) -> list[str] | None: ...
+    def close(self) -> None: ...
+
+
+def _article(row) -> Article:
+    data = dict(row)
+    data.setdefault("body", "")
+    data.setdefault("body_original", "")
+    return Article(**data)
+
+
+def filter_sql(source: str | None, date_from: str | None, date_to: str | None) -> tuple[str, list]:
+    clauses, args = ["1=1"], []
+    if source:
+        clauses.append("source=?")
+        args.append(source)
+    if date_from:
+        clauses.append("published>=?")
+        args.append(date_from)
+    if date_to:
+        clauses.append("published<=?")
+        args.append(date_to + ("" if len(date_to) > 10 else " 99:99"))
+    return " AND ".join(clauses), args
+
+
+class SqliteRecords:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.keyword = KeywordIndex(db)
+
+    # -- the store's own facts -------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        with self.db.lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta_default(self, key: str, value: str) -> None:
+        with self.db.lock:
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, value))
+
+    def vectors_generation(self) -> int:
+        value = self.meta("vectors_generation")
+        return int(value) if value else 0
+
+    def bump_vectors_generation(self) -> int:
+        with self.db.lock:
+            self.db.execute("INSERT INTO meta VALUES ('vectors_generation', '1') ON CONFLICT(key) "
+                            "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        return self.vectors_generation()
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def article(self, article_id: str, with_body: bool = True) -> Article | None:
+        columns = ARTICLE_COLUMNS if with_body else LIST_COLUMNS
+        with self.db.lock:
+            row = self.db.execute(f"SELECT {','.join(columns)} FROM articles WHERE id=?", (article_id,)).fetchone()
+        return _article(row) if row else None
+
+    def articles_where(self, column: str, values: Sequence[str], with_body: bool) -> dict[str, Article]:
+        """Articles whose `column` is one of `values`, keyed by it, in a few queries."""
+        columns = ARTICLE_COLUMNS if with_body else LIST_COLUMNS
+        with self.db.lock:
+            rows = self.db.query_in(f"SELECT {','.join(columns)} FROM articles WHERE {column} IN ({{}})",
+                                    list(dict.fromkeys(v for v in values if v)))
+        return {r[column]: _article(r) for r in rows}
+
+    def articles(self, *, source=None, date_from=None, date_to=None) -> list[Article]:
+        sql, args = filter_sql(source, date_from, date_to)
+        with self.db.lock:
+            rows = self.db.execute(f"SELECT {','.join(LIST_COLUMNS)} FROM articles WHERE {sql} "
+                                   "ORDER BY COALESCE(published, added_at) DESC", args).fetchall()
+        return [_article(r) for r in rows]
+
+    def article_ids(self, *, source=None, date_from=None, date_to=None) -> list[str]:
+        sql, args = filter_sql(source, date_from, date_to)
+        with self.db.lock:
+            return [r[0] for r in self.db.execute(f"SELECT id FROM articles WHERE {sql}", args)]
+
+    def sources(self) -> list[str]:
+        with self.db.lock:
+            return [r[0] for r in self.db.execute(
+                "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY source")]
+
+    def passages(self, article_id: str | None = None) -> list[Passage]:
+        with self.db.lock:
+            if article_id:
+                rows = self.db.execute(_PASSAGE_SELECT + " WHERE article_id=? ORDER BY position", (article_id,)).fetchall()
+            else:
+                rows = self.db.execute(_PASSAGE_SELECT + " ORDER BY article_id, position").fetchall()
+        return [Passage(**dict(r)) for r in rows]
+
+    def passages_by_id(self, ids: Sequence[str]) -> dict[str, Passage]:
+        with self.db.lock:
+            rows = self.db.query_in(_PASSAGE_SELECT + " WHERE id IN ({})", list(ids))
+        return {r["id"]: Passage(**dict(r)) for r in rows}
+
+    def live_passage_ids(self, ids: Sequence[str]) -> set[str]:
+        with self.db.lock:
+            return {r[0] for r in self.db.query_in("SELECT id FROM passages WHERE id IN ({})", list(ids))}
+
+    def count(self) -> tuple[int, int]:
+        with self.db.lock:
+            return (self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+                    self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+
+    # -- embedding cache -----------------------------------------------------------------------------
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        with self.db.lock:
+            rows = self.db.query_in("SELECT text_hash, vector FROM embed_cache WHERE text_hash IN ({}) AND model=?",
+                                    list(hashes), (model,))
+        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
+    def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        if not vectors:
+            return
+        # One transaction: in autocommit mode every row would be its own commit (and WAL sync).
+        with self.db.lock, self.db.transaction():
+            self.db.executemany("INSERT OR IGNORE INTO embed_cache VALUES (?, ?, ?)",
+                                [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()])
+
+    # -- journal -------------------------------------------------------------------------------------
+    def journal_add(self, op: str, ids: Sequence[str]) -> int:
+        with self.db.lock:
+            return self.db.execute("INSERT INTO journal (op, ids) VALUES (?, ?)", (op, json.dumps(list(ids)))).lastrowid
+
+    def journal(self) -> list[tuple[int, str, list[str]]]:
+        with self.db.lock:
+            return [(r["id"], r["op"], json.loads(r["ids"])) for r in self.db.execute("SELECT id, op, ids FROM journal")]
+
+    def journal_done(self, entry: int) -> None:
+        with self.db.lock:
+            self.db.execute("DELETE FROM journal WHERE id=?", (entry,))
+
+    def has_journal(self) -> bool:
+        with self.db.lock:
+            return self.db.execute("SELECT 1 FROM journal LIMIT 1").fetchone() is not None
+
+    # -- writes --------------------------------------------------------------------------------------
+    def commit_articles(self, writes: Sequence, replaced: Sequence[str], journal_entry: int) -> list[str]:
+        """One transaction, the commit point of an ingestion: the `replaced` articles go (their passage
+        ids, returned, are journaled for the vectors' removal), the new ones come in with their passages
+        and keyword rows, and the ingestion's journal entry is closed."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for write in writes:
+            write.article.added_at = write.article.added_at or now
+            write.article.passage_count = len(write.passages)
+        old_ids: list[str] = []
+        with self.db.lock, self.db.transaction():
+            for article_id in replaced:
+                old_ids += self._delete_rows(article_id)
+            if old_ids:
+                self.db.execute("INSERT INTO journal (op, ids) VALUES ('remove', ?)", (json.dumps(old_ids),))
+            self.db.executemany(f"INSERT INTO articles ({','.join(ARTICLE_COLUMNS)}) "
+                                f"VALUES ({','.join('?' * len(ARTICLE_COLUMNS))})",
+                                [[getattr(w.article, c) for c in ARTICLE_COLUMNS] for w in writes])
+            self.db.executemany(
+                f"INSERT INTO passages ({','.join(chr(34) + c + chr(34) for c in PASSAGE_COLUMNS)}) "
+                f"VALUES ({','.join('?' * len(PASSAGE_COLUMNS))})",
+                [[getattr(p, c) for c in PASSAGE_COLUMNS] for w in writes for p in w.passages])
+            self.keyword.add(p for w in writes for p in w.passages)
+            self.db.execute("DELETE FROM journal WHERE id=?", (journal_entry,))
+        return old_ids
+
+    def _delete_rows(self, article_id: str) -> list[str]:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE article_id=?", (article_id,))]
+        self.keyword.remove_article(article_id)
+        self.db.execute("DELETE FROM passages WHERE article_id=?", (article_id,))
+        self.db.execute("DELETE FROM articles WHERE id=?", (article_id,))
+        return ids
+
+    def delete_article(self, article_id: str) -> list[str] | None:
+        """Remove an article in one transaction, journaling its passage ids for the vectors' removal;
+        None if there is no such article."""
+        with self.db.lock, self.db.transaction():
+            if not self.db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone():
+                return None
+            ids = self._delete_rows(article_id)
+            if ids:
+                self.db.execute("INSERT INTO journal (op, ids) VALUES ('remove', ?)", (json.dumps(ids),))
+        return ids
+
+    def close(self) -> None:
+        self.db.close()
+
+    def import_embedding_cache(self, other: Path, model: str) -> int:
+        """Copy another store's cached vectors of `model` (rows are keyed by model and text hash)."""
+        with self.db.lock:
+            before = self.db.execute("SELECT COUNT(*) FROM embed_cache").fetchone()[0]
+            self.db.execute("ATTACH DATABASE ? AS other", (str(other),))
+            try:
+                self.db.execute("INSERT OR IGNORE INTO embed_cache SELECT * FROM other.embed_cache WHERE model=?",
+                                (model,))
+            finally:
+                self.db.execute("DETACH DATABASE other")
+            return self.db.execute("SELECT COUNT(*) FROM embed_cache").fetchone()[0] - before

@@ -1,0 +1,83 @@
+"""The SQLite schema as numbered migrations, applied in order and recorded in the database.
+
+A store records the version it is at (`PRAGMA user_version`); opening it applies the migrations it
+lacks, each in one transaction. A store made before versions were recorded (version 0 with the
+tables already there) is version 1: the first migration only creates what is missing.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from kb.store.errors import StoreError
+
+MIGRATIONS: list[str] = [
+    # 1: articles, passages, the keyword index (FTS5 over jieba tokens), the embedding cache, the journal.
+    """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS articles (
+        id TEXT PRIMARY KEY, url TEXT, content_hash TEXT NOT NULL, title TEXT NOT NULL, title_original TEXT,
+        source TEXT, author TEXT, published TEXT, summary TEXT, summary_original TEXT, origin TEXT,
+        script TEXT, conversion TEXT, body TEXT NOT NULL, body_original TEXT NOT NULL,
+        added_at TEXT NOT NULL, passage_count INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+    CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+    CREATE TABLE IF NOT EXISTS passages (
+        id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL, section TEXT, text TEXT NOT NULL, text_original TEXT NOT NULL,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id, position);
+    CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5(
+        passage_id UNINDEXED, article_id UNINDEXED, tokens, tokenize='unicode61 remove_diacritics 0'
+    );
+    CREATE VIRTUAL TABLE IF NOT EXISTS passage_vocab USING fts5vocab(passage_fts, 'row');
+    CREATE TABLE IF NOT EXISTS embed_cache (
+        model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, op TEXT NOT NULL, ids TEXT NOT NULL);
+    """,
+    # 2: the page a passage comes from, for sources that have pages (PDF); NULL for the others.
+    """
+    ALTER TABLE passages ADD COLUMN page INTEGER;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring the database (autocommit connection) to SCHEMA_VERSION; returns the version it was at."""
+    found = version(db)
+    if found > SCHEMA_VERSION:
+        raise StoreError(f"the store was written by a newer kb (schema {found}; this kb knows up to "
+                          f"{SCHEMA_VERSION}): upgrade kb")
+    for number in range(found + 1, SCHEMA_VERSION + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have migrated meanwhile.
+            if version(db) >= number:
+                db.execute("COMMIT")
+                continue
+            for statement in _statements(MIGRATIONS[number - 1]):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """A migration's statements one by one (executescript would commit the transaction)."""
+    statements, current = [], ""
+    for line in script.strip().splitlines():
+        current += line + "\n"
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return statements
