@@ -110,34 +110,6 @@ def last_answer(at: AppTest):
     return record["answer"]
 
 
-# -- the follow-up rewrite -------------------------------------------------------------------------
-
-@pytest.mark.parametrize("question, previous, expected", [
-    ("那情景B呢?", "情景A的机率是多少?", "情景B的机率是多少?"),
-    ("情景C呢", "情景B的机率是多少?", "情景C的机率是多少?"),
-    ("那麼情景B呢?", "情景A的機率是多少?", "情景B的機率是多少?"),
-    ("那QE呢?", "美联储什么时候终止QT?", "美联储什么时候终止QE?"),
-    ("那2024年呢?", "2025年的通胀率是多少?", "2024年的通胀率是多少?"),
-    ("那扩表呢?", "美联储为什么停止缩表?", "美联储为什么停止扩表?"),
-    ("美国的失业率呢?", "美国的通胀率是多少?", "美国的失业率是多少?"),
-])
-def test_rewrite_followup_swaps_the_entity(question, previous, expected):
-    assert app.rewrite_followup(question, previous) == expected
-
-
-def test_rewrite_followup_falls_back_to_context_and_leaves_full_questions_alone():
-    # No entity to swap: the previous question is carried along for context.
-    assert app.rewrite_followup("那欧洲央行呢?", "美联储什么时候终止QT?") == "美联储什么时候终止QT? 那欧洲央行呢?"
-    assert app.rewrite_followup("风险?", "情景A的机率是多少?") == "情景A的机率是多少? 风险?"
-    assert app.rewrite_followup("那呢?", "情景A的机率是多少?") == "情景A的机率是多少?"
-    # Not elliptical, or nothing to follow: unchanged.
-    assert app.rewrite_followup("美联储什么时候终止QT?", "情景A的机率是多少?") == "美联储什么时候终止QT?"
-    assert app.rewrite_followup("那情景B呢?", None) == "那情景B呢?"
-    assert app.rewrite_followup("那情景B呢?", "") == "那情景B呢?"
-    # A complete question that merely starts with 还有 keeps its own subject.
-    assert app.rewrite_followup("还有哪些机构估计了购债规模?", "情景A的机率是多少?") == "还有哪些机构估计了购债规模?"
-
-
 def test_is_followup():
     for q in ("那情景B呢?", "那么B呢", "而日本呢?", "还有呢?", "還有情景C?", "情景B?", "RMP呢"):
         assert app.is_followup(q), q
