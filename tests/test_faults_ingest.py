@@ -2,11 +2,19 @@
 be taken for something they are not. Every input is made here (files, FIFOs, a local HTTP server)."""
 from __future__ import annotations
 
+import http.server
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 
-from kb.ingest import IngestError, build_article, document_from_raw, read_bytes
+from kb.ingest import IngestError, build_article, document_from_raw, expand_paths, load_document, read_bytes
+from kb.ingest.readers import fetch_url
+from tests.conftest import ROOT
 from kb.ingest.html import markdown_to_text
 
 
@@ -56,3 +64,157 @@ def test_article_with_links_is_not_navigation():
             "市场普遍把它解读为隐形宽松，短端利率随之回落，准备金余额重新回升。</p></article></body></html>")
     doc = document_from_raw(read_bytes(html.encode(), "a.html", 10**6, name="a.html"))
     assert "终止量化紧缩" in doc.body and "首页" not in doc.body
+
+
+# -- NUL bytes: nothing stored that search cannot see -----------------------------------------------
+ARTICLE = ("美联储在2025年12月1日终止量化紧缩，随后推出储备管理购买。市场普遍把它解读为隐形宽松，"
+           "短端利率随之回落，准备金余额重新回升。")
+
+
+def test_lone_nul_after_8kib_is_removed_and_everything_stays_searchable():
+    text = ARTICLE * 60  # ~4,000 characters, ~12 KB of UTF-8: the NUL lands past the old 8 KiB look
+    data = text.encode("utf-8")
+    cut = data.index("。".encode(), 9000) + len("。".encode())
+    raw = read_bytes(data[:cut] + b"\x00" + data[cut:], "nul.txt", 10**7, name="nul.txt")
+    assert "\x00" not in raw.text
+    article, passages = build_article(document_from_raw(raw))
+    assert article.body_original == text
+    assert len(article.body) == len(article.body_original)
+    assert article.body == article.body_original  # Simplified input: conversion "none"
+    assert "".join(p.text for p in passages).count("终止量化紧缩") >= 60
+
+
+def test_traditional_text_with_a_nul_converts_past_it():
+    hant = "美聯儲宣布終止量化緊縮，市場解讀為隱形寬鬆。準備金餘額利率與擔保隔夜融資利率出現背離。" * 200
+    data = hant.encode("utf-8")
+    raw = read_bytes(data[:12000] + b"\x00" + data[12000:], "nul-hant.txt", 10**7, name="nul.txt")
+    article, _ = build_article(document_from_raw(raw))
+    assert article.conversion == "tw2s"
+    assert len(article.body) == len(article.body_original) == len(hant)
+    assert article.body.count("终止量化紧缩") == 200
+
+
+def test_many_nuls_after_8kib_are_refused_as_binary():
+    data = (ARTICLE * 60).encode("utf-8") + b"\x00\x01\x02\x00" * 300
+    with pytest.raises(IngestError, match="binary file .*NUL bytes"):
+        read_bytes(data, "late-binary.txt", 10**7, name="x.txt")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_decoded(encoding):
+    text = "".join(f"第{n}段：美聯儲宣布終止量化緊縮（QT），於 2025 年 12 月 1 日生效。\nThe Fed ended QT, part {n}.\n"
+                   for n in range(20))
+    raw = read_bytes(text.encode(encoding), "wide.txt", 10**7, name="wide.txt")
+    assert raw.text == text and raw.encoding == encoding
+    doc = document_from_raw(raw)
+    assert "終止量化緊縮" in doc.body
+
+
+# -- devices, pipes and the byte limit --------------------------------------------------------------
+def _timed(call):
+    started = time.monotonic()
+    try:
+        call()
+    except IngestError as exc:
+        return str(exc), time.monotonic() - started
+    raise AssertionError("not refused")
+
+
+_DEV_ZERO = """
+import resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # a reader that slurps /dev/zero dies here
+from kb.ingest import IngestError, load_document
+started = time.monotonic()
+try:
+    load_document("/dev/zero", max_bytes=10**6, timeout=5)
+except IngestError as exc:
+    print(f"{time.monotonic() - started:.3f} {exc}")
+"""
+
+
+def test_dev_zero_is_refused_at_once():
+    # In a child process with 1 GiB of address space: the old reader read until memory ran out.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.run([sys.executable, "-c", _DEV_ZERO], capture_output=True, text=True, timeout=60, env=env)
+    assert child.returncode == 0, child.stderr[-500:]
+    seconds, message = child.stdout.strip().split(" ", 1)
+    assert "not a regular file" in message and "character device" in message
+    assert float(seconds) < 3
+
+
+def test_fifo_is_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "x.txt"
+    os.mkfifo(fifo)
+    result: dict = {}
+
+    def run() -> None:
+        try:
+            load_document(str(fifo), max_bytes=10**6, timeout=5)
+        except IngestError as exc:
+            result["message"] = str(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(5)
+    if worker.is_alive():  # unblock the old code's open() so the test process can end
+        with open(fifo, "wb"):
+            pass
+        worker.join(5)
+        pytest.fail("reading a FIFO hangs")
+    assert "not a regular file" in result["message"] and "FIFO" in result["message"]
+
+
+def test_folder_expansion_skips_pipes(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    os.mkfifo(tmp_path / "b.txt")
+    assert expand_paths(tmp_path) == [tmp_path / "a.txt"]
+
+
+def test_byte_limit_is_applied_while_reading(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text(ARTICLE * 100, encoding="utf-8")
+    message, _ = _timed(lambda: load_document(str(path), max_bytes=1000, timeout=5))
+    assert message.startswith("too large") and "KB_MAX_FILE_BYTES" in message
+
+
+# -- the fetch timeout bounds the whole fetch --------------------------------------------------------
+class _Drip(http.server.BaseHTTPRequestHandler):
+    """Sends 64 bytes every `pause` seconds, `drips` times: each read is quick, the body never ends."""
+
+    pause, drips = 0.5, 20
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.end_headers()
+        for _ in range(self.drips):
+            try:
+                self.wfile.write(("美联储终止量化紧缩。" * 3).encode()[:63] + b"\n")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(self.pause)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def drip_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/slow.txt"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("pause", [0.3, 1.5])
+def test_fetch_timeout_bounds_the_whole_fetch(drip_server, pause, monkeypatch):
+    monkeypatch.setattr(_Drip, "pause", pause)
+    monkeypatch.setattr(_Drip, "drips", int(10 / pause))  # ~10 s of body: the old fetch took all of it
+    timeout = 2.0
+    message, seconds = _timed(lambda: fetch_url(drip_server, 10**6, timeout))
+    assert "no complete answer within 2 s" in message and "KB_FETCH_TIMEOUT" in message
+    assert seconds < 2 * timeout
