@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-from kb.ingest import IngestError, build_article, document_from_raw, expand_paths, load_document, read_bytes
+from kb.ingest import IngestError, build_article, clean, document_from_raw, expand_paths, load_document, read_bytes
 from kb.ingest.readers import fetch_url
 from tests.conftest import ROOT
 from kb.ingest.html import markdown_to_text
+from kb.records import Document
 
 
 def _ws_free(text: str) -> str:
@@ -66,6 +67,49 @@ def test_article_with_links_is_not_navigation():
     assert "终止量化紧缩" in doc.body and "首页" not in doc.body
 
 
+
+# -- footer rules remove what they match, never the body after it ----------------------------------
+P1 = "美联储在2025年12月1日终止量化紧缩，随后推出储备管理购买。"
+P2 = "市场普遍把它解读为隐形宽松，短端利率随之回落，准备金余额重新回升。分析师认为，这一转变将在2026年持续影响流动性。"
+P3 = "华尔街对每月购买规模存在分歧，有机构预测每月约为35亿美元，也有人认为高达450亿美元。"
+
+
+@pytest.mark.parametrize("marker", ["© 2025 路透社", "相关文章", "相關文章", "Copyright 2025 Reuters", "版权所有",
+                                    "免责声明：本文不构成投资建议。", "推荐阅读"])
+def test_marker_line_mid_article_keeps_the_body_after_it(marker):
+    doc = clean(f"美联储的新工具\n{P1}\n{marker}\n{P2}\n{P3}")
+    assert doc.body.split("\n") == [P1, P2, P3]
+    assert doc.raw_chars == len(_ws_free(P1 + marker + P2 + P3))
+
+
+@pytest.mark.parametrize("notice", ["风险提示", "風險提示：", "风险提示：市场有风险，投资需谨慎。"])
+def test_risk_notice_under_the_title_keeps_the_article(notice):
+    doc = clean(f"美联储的新工具\n{notice}\n{P1}{P2}\n{P3}")
+    assert doc.title == "美联储的新工具"
+    assert doc.body.split("\n") == [P1 + P2, P3]
+
+
+def test_closing_footer_block_is_still_removed():
+    text = (f"美联储的新工具\n{P1}\n{P2}\n{P3}\n免责声明：\n本文仅代表作者观点，不构成任何投资建议，读者据此操作风险自担。\n"
+            "相关文章\n比特币突破十万美元\n以太坊升级在即，市场期待已久的功能终于上线了吗？\n© 2025 某财经网 版权所有")
+    doc = clean(text)
+    assert doc.body.split("\n") == [P1, P2, P3]
+    kept = len(_ws_free(doc.body))
+    assert doc.raw_chars > kept  # the caller's share kept: kept / raw_chars
+    assert 0.5 < kept / doc.raw_chars < 1
+
+
+def test_related_list_longer_than_the_article_is_kept_not_the_article_cut():
+    # a "相关文章" line followed by more prose than came before it is a line in the article
+    doc = clean(f"美联储的新工具\n{P1}\n相关文章\n{P2}\n{P3}\n{P2}")
+    assert P3 in doc.body and doc.body.count(P2) == 2
+
+
+def test_raw_chars_of_a_clean_article_equals_what_is_kept():
+    doc = clean(f"美联储的新工具\n{P1}\n{P2}")
+    assert doc.raw_chars == len(_ws_free(doc.body)) == len(_ws_free(P1 + P2))
+
+
 # -- NUL bytes: nothing stored that search cannot see -----------------------------------------------
 ARTICLE = ("美联储在2025年12月1日终止量化紧缩，随后推出储备管理购买。市场普遍把它解读为隐形宽松，"
            "短端利率随之回落，准备金余额重新回升。")
@@ -93,6 +137,13 @@ def test_traditional_text_with_a_nul_converts_past_it():
     assert len(article.body) == len(article.body_original) == len(hant)
     assert article.body.count("终止量化紧缩") == 200
 
+
+
+def test_document_handed_over_with_a_nul_is_converted_whole():
+    # add_documents hands Documents straight to build: no reader or cleaner drops the NUL there
+    hant = "美聯儲宣布終止量化緊縮，市場解讀為隱形寬鬆。" * 10
+    article, _ = build_article(Document(title="測試", body=hant[:50] + "\x00" + hant[50:]))
+    assert article.body_original == hant and article.body.count("终止量化紧缩") == 10
 
 def test_many_nuls_after_8kib_are_refused_as_binary():
     data = (ARTICLE * 60).encode("utf-8") + b"\x00\x01\x02\x00" * 300
