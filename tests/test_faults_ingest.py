@@ -269,3 +269,58 @@ def test_fetch_timeout_bounds_the_whole_fetch(drip_server, pause, monkeypatch):
     message, seconds = _timed(lambda: fetch_url(drip_server, 10**6, timeout))
     assert "no complete answer within 2 s" in message and "KB_FETCH_TIMEOUT" in message
     assert seconds < 2 * timeout
+
+
+# -- passages have an upper size ---------------------------------------------------------------------
+def _check_passages(body: str, budget: int = 300) -> list[tuple[int, int]]:
+    """Every passage within 2 x budget, offsets exact, every non-space character covered, in order."""
+    article, passages = build_article(Document(title="测试", body=body), passage_chars=budget)
+    assert passages
+    for passage in passages:
+        assert len(passage.text_original) <= 2 * budget, (passage.position, len(passage.text_original))
+        assert article.body_original[passage.start:passage.end] == passage.text_original
+    covered = [False] * len(body)
+    for passage in passages:
+        covered[passage.start:passage.end] = [True] * (passage.end - passage.start)
+    assert all(c or ch.isspace() for c, ch in zip(covered, body))
+    assert [p.start for p in passages] == sorted(p.start for p in passages)
+    return [(p.start, p.end) for p in passages]
+
+
+def test_long_line_without_sentence_end_is_cut():
+    body = "美联储宣布终止量化紧缩市场解读为隐形宽松" * 1000  # 20,000 characters, no punctuation
+    assert len(_check_passages(body)) >= 20000 // 600
+
+
+def test_long_sentence_is_cut_at_clause_marks_first():
+    body = "，".join(f"第{n}家机构预测每月购买规模约为{n},000亿美元" for n in range(400)) + "。"
+    spans = _check_passages(body)
+    for start, end in spans[:-1]:
+        assert body[end - 1] == "，", body[start:end][-12:]  # never inside "1,000" or a word
+
+
+def test_english_sentences_end_at_periods_but_not_decimals_or_initials():
+    body = " ".join(f"The Fed ended QT on day {i} and rates were 2.5 percent, said J. Powell of the U.S. central bank."
+                    for i in range(90))  # ~8,600 characters in one line
+    spans = _check_passages(body)
+    for start, end in spans:
+        piece = body[start:end]
+        assert piece.startswith("The Fed") and piece.endswith("central bank."), piece[:20] + "…" + piece[-20:]
+
+
+def test_megabyte_of_one_letter_is_bounded_and_quick():
+    from kb.text import cut_passages
+
+    body = "a" * 1_000_000
+    started = time.monotonic()
+    spans = cut_passages(body, 300)
+    assert time.monotonic() - started < 10
+    assert max(s.end - s.start for s in spans) <= 600
+    assert spans[0].start == 0 and spans[-1].end == len(body)
+    # the whole way in, on a fifth of it: read, clean, convert, cut, tokenize
+    started = time.monotonic()
+    raw = read_bytes(b"a" * 200_000, "a.txt", 10**7, name="a.txt")
+    article, passages = build_article(document_from_raw(raw))
+    assert time.monotonic() - started < 30
+    assert max(len(p.text_original) for p in passages) <= 600
+    assert sum(len(p.text_original) for p in passages) >= 200_000
