@@ -105,6 +105,13 @@ def test_related_list_longer_than_the_article_is_kept_not_the_article_cut():
     assert P3 in doc.body and doc.body.count(P2) == 2
 
 
+def test_related_insert_then_more_article_keeps_the_rest():
+    body = [P1 + P2, P3, P2 + P1, P3 + P1]
+    text = "美联储的新工具\n" + "\n".join(body[:2]) + "\n相关阅读\n比特币突破十万美元\n以太坊升级在即\n" + "\n".join(body[2:])
+    doc = clean(text)
+    assert doc.body.split("\n") == body[:2] + ["比特币突破十万美元", "以太坊升级在即"] + body[2:]
+
+
 def test_raw_chars_of_a_clean_article_equals_what_is_kept():
     doc = clean(f"美联储的新工具\n{P1}\n{P2}")
     assert doc.raw_chars == len(_ws_free(doc.body)) == len(_ws_free(P1 + P2))

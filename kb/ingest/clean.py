@@ -143,9 +143,10 @@ def _footer_start(lines: list[str], is_clutter) -> int:
 
     A footer starts at a marker line and runs to the end. It holds markers, clutter and short lines
     (headlines, bylines); longer paragraphs only after a heading marker ("相关文章" then the teasers
-    of other articles). It must be smaller than the body before it (half of it when it holds
-    paragraphs), so a marker in the middle of an article never takes the body after it: that
-    marker line alone is dropped. Linear: one backward pass, then the first marker that qualifies."""
+    of other articles). It must be smaller than the body before it, and when it holds paragraphs
+    (which may be the article resuming after a "相关阅读" insert) a quarter of it at most (the
+    Bitget/MarsBit footer is ~15%): a marker in the middle of an article never takes the body
+    after it, that marker line alone is dropped. Linear: one backward pass, then the first marker that qualifies."""
     kinds = [_marker(line.strip()) for line in lines]
     weights = [0 if kind or is_clutter(line.strip()) else len(_SPACE.sub("", line))
                for line, kind in zip(lines, kinds)]
@@ -165,7 +166,7 @@ def _footer_start(lines: list[str], is_clutter) -> int:
             after = total - before
             covered = first_heading_from[index] < first_paragraph_after[index]
             has_paragraphs = first_paragraph_after[index] < len(lines)
-            allowed = before // 2 if has_paragraphs else before
+            allowed = before // 4 if has_paragraphs else before
             if before and after <= allowed and (covered or not has_paragraphs):
                 return index
         before += weights[index]
