@@ -112,6 +112,12 @@ def test_related_insert_then_more_article_keeps_the_rest():
     assert doc.body.split("\n") == body[:2] + ["比特币突破十万美元", "以太坊升级在即"] + body[2:]
 
 
+def test_link_label_mid_article_gives_the_url_and_keeps_the_body():
+    doc = clean(f"美联储的新工具\n{P1}\n原文链接：\nhttps://news.example.com/fed\n{P2}\n{P3}")
+    assert doc.url == "https://news.example.com/fed"
+    assert doc.body.split("\n") == [P1, P2, P3]
+
+
 def test_raw_chars_of_a_clean_article_equals_what_is_kept():
     doc = clean(f"美联储的新工具\n{P1}\n{P2}")
     assert doc.raw_chars == len(_ws_free(doc.body)) == len(_ws_free(P1 + P2))

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Callable
 
 from kb.ingest.errors import IngestError
 from kb.records import Document
@@ -138,7 +139,7 @@ def _link_label_url(lines: list[str]) -> str | None:
     return None
 
 
-def _footer_start(lines: list[str], is_clutter) -> int:
+def _footer_start(lines: list[str], is_clutter: Callable[[str], bool]) -> int:
     """Where the closing footer block begins (len(lines) when there is none).
 
     A footer starts at a marker line and runs to the end. It holds markers, clutter and short lines
@@ -146,7 +147,8 @@ def _footer_start(lines: list[str], is_clutter) -> int:
     of other articles). It must be smaller than the body before it, and when it holds paragraphs
     (which may be the article resuming after a "相关阅读" insert) a quarter of it at most (the
     Bitget/MarsBit footer is ~15%): a marker in the middle of an article never takes the body
-    after it, that marker line alone is dropped. Linear: one backward pass, then the first marker that qualifies."""
+    after it, that marker line alone is dropped. Linear: one backward pass, then the first marker
+    that qualifies."""
     kinds = [_marker(line.strip()) for line in lines]
     weights = [0 if kind or is_clutter(line.strip()) else len(_SPACE.sub("", line))
                for line, kind in zip(lines, kinds)]
@@ -235,10 +237,13 @@ def clean(text: str, *, origin: str | None = None, title: str | None = None, url
     url = url or _link_label_url(body_lines)
     is_clutter = partial(_is_clutter, title=title, profile=profile)
     kept: list[str] = []
+    after_label = False
     for line in body_lines[:_footer_start(body_lines, is_clutter)]:
         stripped = line.strip()
-        if _marker(stripped) or is_clutter(stripped):
-            continue  # a marker or clutter line goes alone: the text after it stays
+        if _marker(stripped) or is_clutter(stripped) or (after_label and _URL.fullmatch(stripped)):
+            after_label = bool(_LINK_LABEL.match(stripped))
+            continue  # a marker or clutter line goes alone (a link label with its address line)
+        after_label = False
         kept.append(line if stripped else "")
     # Strip trailing lone numbers/blank lines (like counters) and collapse blank runs.
     body: list[str] = []
