@@ -16,6 +16,10 @@ class Document:
     url: str | None = None
     summary: str | None = None
     origin: str | None = None  # the file path or URL it was read from
+    # Characters (whitespace not counted) of the body before the cleaner removed footers, adverts,
+    # captions and menus: the lines after the title and byline. The share of the text kept is
+    # len(body without whitespace) / raw_chars; None when the Document did not come from the cleaner.
+    raw_chars: int | None = None
 
 
 @dataclass

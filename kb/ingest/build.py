@@ -38,15 +38,18 @@ def build_article(doc: Document, *, passage_chars: int = 300, script: str | None
 def article_head(doc: Document, *, script: str | None = None) -> Article:
     """The article without its passages: conversion, identity and content hash only. Bulk ingestion
     looks the hash up first, so an article already stored costs no cutting or tokenizing."""
-    script = script or convert.detect_script(doc.body)
+    # Documents handed over directly (a data set, a feed) skip the readers and the cleaner, which
+    # drop NULs: OpenCC stops converting at one, leaving the rest stored but unsearchable.
+    original = doc.body.replace("\x00", "")
+    script = script or convert.detect_script(original)
     conversion = convert.conversion_for(script)
-    body = convert.convert(doc.body, conversion)
+    body = convert.convert(original, conversion)
     url = canonical_url(doc.url)
     digest = content_hash(body)
     article_id = hashlib.sha256(f"{digest}\n{url or ''}".encode()).hexdigest()[:16]
     title = convert.convert(doc.title, conversion)
     return Article(
-        id=article_id, title=title, title_original=doc.title, body=body, body_original=doc.body,
+        id=article_id, title=title, title_original=doc.title, body=body, body_original=original,
         source=doc.source, author=doc.author, published=doc.published, url=url,
         summary=convert.convert(doc.summary, conversion) if doc.summary else None,
         summary_original=doc.summary, origin=doc.origin, script=script, conversion=conversion,

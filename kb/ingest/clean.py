@@ -8,10 +8,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
 
 from kb.ingest.errors import IngestError
 from kb.records import Document
 
+_SPACE = re.compile(r"\s+")
 _URL = re.compile(r"https?://[^\s<>\"'）)]+")
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[年/.\-]\s*(?P<m>\d{1,2})\s*[月/.\-]\s*(?P<d>\d{1,2})\s*日?"
                    r"(?:\s*(?P<H>\d{1,2}):(?P<M>\d{2}))?")
@@ -23,11 +26,12 @@ _IMAGE = re.compile(r"(?:^|\s)(?:image|img|圖片?|图片?|photo)\s*\d+\s*$|^!\[
 _ONLY_NUMBER = re.compile(r"^\s*[\d.,%]+\s*$")
 _NO_WORD = re.compile(r"^[^\w\u4e00-\u9fff]+$")  # separators, stray punctuation, "?" left by a lossy encoding
 _SENTENCE_MARK = re.compile(r"[。！？!?；;]")
-_FOOTER = (
-    re.compile(r"^\s*(?:免責聲明|免责声明|風險提示|风险提示|Disclaimer)\s*[:：]?", re.I),
-    re.compile(r"^\s*(?:您也可能喜歡|您也可能喜欢|你可能也喜歡|你可能也喜欢|猜你喜歡|猜你喜欢|相關文章|相关文章|相關閱讀|相关阅读|延伸閱讀|延伸阅读|推薦閱讀|推荐阅读|熱門文章|热门文章)\s*$"),
-    re.compile(r"^\s*(?:©|Copyright\b|版權所有|版权所有)", re.I),
-)
+# Footer markers. A heading marker (a bare "相关文章" or "免责声明:") introduces what follows it; an
+# inline one (a copyright line, a one-line disclaimer, "原文链接: URL") is just itself.
+_DISCLAIMER = re.compile(r"^\s*(?:免責聲明|免责声明|風險提示|风险提示|Disclaimer\b)\s*[:：]?\s*(?P<rest>.*)$", re.I)
+_RELATED = re.compile(r"^\s*(?:您也可能喜歡|您也可能喜欢|你可能也喜歡|你可能也喜欢|猜你喜歡|猜你喜欢|相關文章|相关文章|相關閱讀|"
+                      r"相关阅读|延伸閱讀|延伸阅读|推薦閱讀|推荐阅读|熱門文章|热门文章)\s*[:：]?\s*$")
+_COPYRIGHT = re.compile(r"^\s*(?:©|Copyright\b|版權所有|版权所有)", re.I)
 _AD = re.compile(r"立即參與|立即参与|立即下載|立即下载|掃碼|扫码|點擊下載|点击下载|領取|领取|APR\s*高達|APR\s*高达|空投")
 _AI_SUMMARY_TAIL = re.compile(r"\s*摘要由.{0,20}生成[,，。].*$")
 
@@ -82,6 +86,16 @@ def _is_body_paragraph(line: str) -> bool:
     return len(line.strip()) >= 40 and bool(_SENTENCE_MARK.search(line))
 
 
+def _is_date_line(stripped: str) -> bool:
+    """A dateline ("2025-12-10 06:35", "发布时间：2025年12月10日"), not a short sentence that holds a
+    date ("美联储在2025年12月1日终止量化紧缩，…。"): the header would otherwise swallow that sentence."""
+    match = _DATE.search(stripped) if len(stripped) <= 40 else None
+    if not match:
+        return False
+    rest = stripped[:match.start()] + stripped[match.end():]
+    return len(rest.strip()) <= 20 and not re.search(r"[。！？!?；;，,]", rest)
+
+
 def _title_candidates(lines: list[str], profile: SourceProfile) -> str | None:
     counts = Counter(line.strip() for line in lines if line.strip())
     for line in lines:
@@ -96,12 +110,79 @@ def _title_candidates(lines: list[str], profile: SourceProfile) -> str | None:
     return None
 
 
+def _is_clutter(stripped: str, title: str | None, profile: SourceProfile) -> bool:
+    """A body line that is page furniture on its own: the title again, an image caption, a counter,
+    a separator, a menu or a short advert."""
+    return bool(stripped == title or _IMAGE.search(stripped) or _ONLY_NUMBER.match(stripped)
+                or (stripped and _NO_WORD.match(stripped))
+                or any(p.search(stripped) for p in profile.clutter + profile.menu)
+                or (len(stripped) <= 40 and _AD.search(stripped)))
+
+
+def _marker(stripped: str) -> str | None:
+    """"heading" for a line that introduces a footer block, "inline" for a footer line complete in
+    itself, None for any other line."""
+    if _RELATED.match(stripped) or ((m := _DISCLAIMER.match(stripped)) and not m["rest"]):
+        return "heading"
+    if m or _COPYRIGHT.match(stripped) or _LINK_LABEL.match(stripped):
+        return "inline"
+    return None
+
+
+def _link_label_url(lines: list[str]) -> str | None:
+    """The address after a "原文链接" label, on its line or the next one."""
+    for index, line in enumerate(lines):
+        if m := _LINK_LABEL.match(line.strip()):
+            found = _URL.search(m["url"] or "") or (index + 1 < len(lines) and _URL.search(lines[index + 1]))
+            if found:
+                return found.group(0)
+    return None
+
+
+def _footer_start(lines: list[str], is_clutter: Callable[[str], bool]) -> int:
+    """Where the closing footer block begins (len(lines) when there is none).
+
+    A footer starts at a marker line and runs to the end. It holds markers, clutter and short lines
+    (headlines, bylines); longer paragraphs only after a heading marker ("相关文章" then the teasers
+    of other articles). It must be smaller than the body before it, and when it holds paragraphs
+    (which may be the article resuming after a "相关阅读" insert) a quarter of it at most (the
+    Bitget/MarsBit footer is ~15%): a marker in the middle of an article never takes the body
+    after it, that marker line alone is dropped. Linear: one backward pass, then the first marker
+    that qualifies."""
+    kinds = [_marker(line.strip()) for line in lines]
+    weights = [0 if kind or is_clutter(line.strip()) else len(_SPACE.sub("", line))
+               for line, kind in zip(lines, kinds)]
+    paragraph = [bool(w) and _is_body_paragraph(line) for line, w in zip(lines, weights)]
+    total, before = sum(weights), 0
+    next_paragraph, next_heading = len(lines), len(lines)
+    first_paragraph_after, first_heading_from = [0] * len(lines), [0] * len(lines)
+    for index in range(len(lines) - 1, -1, -1):
+        first_paragraph_after[index] = next_paragraph
+        if paragraph[index]:
+            next_paragraph = index
+        if kinds[index] == "heading":
+            next_heading = index
+        first_heading_from[index] = next_heading
+    for index, kind in enumerate(kinds):
+        if kind:
+            after = total - before
+            covered = first_heading_from[index] < first_paragraph_after[index]
+            has_paragraphs = first_paragraph_after[index] < len(lines)
+            allowed = before // 4 if has_paragraphs else before
+            if before and after <= allowed and (covered or not has_paragraphs):
+                return index
+        before += weights[index]
+    return len(lines)
+
+
 def clean(text: str, *, origin: str | None = None, title: str | None = None, url: str | None = None,
           source: str | None = None, author: str | None = None, published: str | None = None) -> Document:
     """Cleaned body (original script) and metadata from a page's text; keyword args are known values."""
     if not re.search(r"[\u4e00-\u9fff]|[A-Za-z]{2,}", text):
         raise IngestError("no Chinese or Latin text in the input")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u200b", "")
+    # NUL too: OpenCC stops at it, and the text after it would be stored but never searched.
+    text = (text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u200b", "")
+            .replace("\x00", ""))
     lines = [line.rstrip() for line in text.split("\n")]
     profile = pick_profile(text)
 
@@ -139,7 +220,7 @@ def clean(text: str, *, origin: str | None = None, title: str | None = None, url
         elif profile.summary and profile.summary.search(stripped):
             summary = _AI_SUMMARY_TAIL.sub("", stripped).strip() or None
             matched = True
-        elif len(stripped) <= 40 and _DATE.search(stripped) and not published:
+        elif not published and _is_date_line(stripped):
             published = normalize_date(stripped)
             matched = True
         if matched:
@@ -152,22 +233,17 @@ def clean(text: str, *, origin: str | None = None, title: str | None = None, url
                 break
     body_lines = lines[meta_end + 1:]
 
-    # Footer: the first disclaimer / related-articles / copyright line ends the article.
+    raw_chars = sum(len(_SPACE.sub("", line)) for line in body_lines)
+    url = url or _link_label_url(body_lines)
+    is_clutter = partial(_is_clutter, title=title, profile=profile)
     kept: list[str] = []
-    for index, line in enumerate(body_lines):
+    after_label = False
+    for line in body_lines[:_footer_start(body_lines, is_clutter)]:
         stripped = line.strip()
-        if m := _LINK_LABEL.match(stripped):
-            found = _URL.search(m["url"] or "") or (index + 1 < len(body_lines) and _URL.search(body_lines[index + 1]))
-            if found and not url:
-                url = found.group(0)
-            break
-        if any(p.search(stripped) for p in _FOOTER):
-            break
-        if (stripped == title or _IMAGE.search(stripped) or _ONLY_NUMBER.match(stripped)
-                or (stripped and _NO_WORD.match(stripped))
-                or any(p.search(stripped) for p in profile.clutter + profile.menu)
-                or (len(stripped) <= 40 and _AD.search(stripped))):
-            continue
+        if _marker(stripped) or is_clutter(stripped) or (after_label and _URL.fullmatch(stripped)):
+            after_label = bool(_LINK_LABEL.match(stripped))
+            continue  # a marker or clutter line goes alone (a link label with its address line)
+        after_label = False
         kept.append(line if stripped else "")
     # Strip trailing lone numbers/blank lines (like counters) and collapse blank runs.
     body: list[str] = []
@@ -184,4 +260,4 @@ def clean(text: str, *, origin: str | None = None, title: str | None = None, url
         first = body_text.strip().split("\n")[0]
         title = first[:40]
     return Document(title=title, body=body_text, source=source, author=author, published=published,
-                    url=url, summary=summary, origin=origin)
+                    url=url, summary=summary, origin=origin, raw_chars=raw_chars)

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import codecs
+import os
+import socket
+import stat
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -38,13 +43,53 @@ def is_url(value: str) -> bool:
 
 
 def _sniff_binary(data: bytes) -> str | None:
+    """What a file is by its magic number; NUL bytes are judged on the whole input by `decode`."""
     for magic, what in _MAGIC.items():
         if what and data.startswith(magic):
             return what
-    head = data[:8192]
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "a binary file"
     return None
+
+
+# A NUL byte in text is an artefact (a botched transfer or editor), never content; but OpenCC stops
+# converting at the first one, so everything after it would be stored yet unsearchable. A few NULs
+# (at most one per 1,000 bytes) are removed; more mean a binary file or a wide encoding, refused.
+_NUL_SHARE = 1000
+
+
+def _refuse_many_nuls(count: int, size: int) -> None:
+    if count > max(1, size // _NUL_SHARE):
+        raise IngestError(f"not a text file: it looks like a binary file ({count:,} NUL bytes in {size:,})")
+
+
+def _drop_nuls(text: str, size: int) -> str:
+    if "\x00" not in text:
+        return text
+    _refuse_many_nuls(text.count("\x00"), size)
+    return text.replace("\x00", "")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a BOM: every ASCII character (line ends, digits, Latin) brings a NUL
+    byte, all on the same side of their pair; the text must then decode strictly into mostly CJK and
+    ASCII. A UTF-8 text with a stray NUL or a binary file fails one of these."""
+    if len(data) % 2:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    if even + odd < max(4, len(data) // 200):  # fewer than 1 unit in 100
+        return None
+    if odd >= 3 * even:
+        encoding = "utf-16-le"
+    elif even >= 3 * odd:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    if text.count("\x00") > len(text) // _NUL_SHARE or _cjk_score(text) < 0.95:
+        return None
+    return text.replace("\x00", ""), encoding
 
 
 def _cjk_score(text: str) -> float:
@@ -61,10 +106,19 @@ def decode(data: bytes) -> tuple[str, str]:
     what = _sniff_binary(data)
     if what:
         raise IngestError(f"not a text file: it looks like {what}")
+    text, encoding = _decode(data)
+    return _drop_nuls(text, len(data)), encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data:
+        if wide := _utf16_without_bom(data):
+            return wide
+        _refuse_many_nuls(data.count(0), len(data))  # before any slow guessing of an encoding
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -104,38 +158,97 @@ def read_bytes(data: bytes, origin: str, max_bytes: int, name: str | None = None
     return RawText(text=text, kind=_kind_for(name or origin, text), origin=origin, url=url, encoding=encoding)
 
 
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str:
+    return next((what for test, what in _FILE_KINDS if test(mode)), "not a regular file")
+
+
 def read_file(path: Path, max_bytes: int) -> RawText:
-    if not path.exists():
-        raise IngestError(f"no such file: {path}")
-    suffix = path.suffix.lower()
-    if suffix and suffix not in TEXT_SUFFIXES:
-        with path.open("rb") as handle:
-            what = _sniff_binary(handle.read(8192))
-        if what:
+    """Read one regular file. Devices and pipes are refused before they are opened: /dev/zero
+    reports size 0 and never ends, and opening a FIFO blocks until a writer comes."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise IngestError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        raise IngestError(f"not a regular file: {path} is {_not_regular(mode)}; only files are read")
+    try:
+        # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not hang,
+        # and fstat below sees what was really opened.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise IngestError(f"not a regular file: {path} is {_not_regular(mode)}; only files are read")
+        what = _sniff_binary(handle.read(16))
+        if what and path.suffix.lower() not in TEXT_SUFFIXES:
             raise IngestError(f"not a text file: it looks like {what}")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise IngestError(f"too large: {size:,} bytes, the limit is {max_bytes:,} (KB_MAX_FILE_BYTES)")
-    return read_bytes(path.read_bytes(), str(path), max_bytes, name=path.name)
+        handle.seek(0)
+        # The limit holds while reading, not by the size the file claims (it may grow meanwhile).
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise IngestError(f"too large: over {max_bytes:,} bytes, the limit is {max_bytes:,} (KB_MAX_FILE_BYTES)")
+    return read_bytes(data, str(path), max_bytes, name=path.name)
+
+
+def _watch_deadline(response: httpx.Response, deadline: float) -> threading.Timer:
+    """Shut the connection's socket down at the deadline: httpx's timeout bounds each read, so a
+    server dripping a few bytes now and then would otherwise keep one fetch going without end."""
+    sock = None
+    stream = response.extensions.get("network_stream")
+    if stream is not None:
+        sock = stream.get_extra_info("socket")
+
+    def stop() -> None:
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), stop)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
+    """GET one page; `timeout` (KB_FETCH_TIMEOUT) bounds the whole fetch, body included."""
+    deadline = time.monotonic() + timeout
+    too_slow = f"cannot fetch {url}: no complete answer within {timeout:g} s (KB_FETCH_TIMEOUT)"
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": "kb/0.1"}) as client:
             with client.stream("GET", url) as response:
                 response.raise_for_status()
-                chunks, total = [], 0
-                for chunk in response.iter_bytes():
-                    total += len(chunk)
-                    if total > max_bytes:
-                        raise IngestError(f"too large: over {max_bytes:,} bytes at {url}")
-                    chunks.append(chunk)
+                watchdog = _watch_deadline(response, deadline)
+                try:
+                    chunks, total = [], 0
+                    for chunk in response.iter_bytes():
+                        if time.monotonic() > deadline:
+                            raise IngestError(too_slow)
+                        total += len(chunk)
+                        if total > max_bytes:
+                            raise IngestError(f"too large: over {max_bytes:,} bytes at {url}")
+                        chunks.append(chunk)
+                finally:
+                    watchdog.cancel()
                 final_url = str(response.url)
                 content_type = response.headers.get("content-type", "")
     except httpx.HTTPStatusError as exc:
         raise IngestError(f"cannot fetch {url}: HTTP {exc.response.status_code}") from exc
     except httpx.HTTPError as exc:
+        if time.monotonic() >= deadline or isinstance(exc, httpx.TimeoutException):
+            raise IngestError(too_slow) from exc
         raise IngestError(f"cannot fetch {url}: {type(exc).__name__}: {exc}".rstrip(": ")) from exc
+    if time.monotonic() > deadline:
+        raise IngestError(too_slow)
     raw = read_bytes(b"".join(chunks), url, max_bytes, name=urlparse(final_url).path, url=final_url)
     if "html" in content_type:
         raw.kind = "html"
@@ -143,7 +256,9 @@ def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
 
 
 def expand_paths(target: Path) -> list[Path]:
-    """A file is itself; a folder gives its readable files, sorted, recursively."""
+    """A file is itself; a folder gives its readable files, sorted, recursively. Path.is_file is
+    true of regular files only, so pipes, sockets and devices inside a folder are skipped (a named
+    pipe `x.txt` would block the whole run)."""
     if target.is_dir():
         return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
                       and not any(part.startswith(".") for part in p.relative_to(target).parts))

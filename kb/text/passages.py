@@ -1,6 +1,8 @@
 """Cutting a cleaned body into passages at Chinese sentence boundaries.
 
-Rules: a sentence is never split; a heading, a lead-in line ending with a colon and a list item
+Rules: a sentence is never split unless it alone exceeds the budget (a line with no sentence end,
+a run of one letter); then it is cut at clause marks, else spaces, else anywhere, so that no passage
+grows past twice the budget. A heading, a lead-in line ending with a colon and a list item
 stay glued to what follows them; passages are packed up to a character budget and repeat the last
 sentence of the previous passage (one sentence of overlap) inside the same section.
 """
@@ -11,6 +13,18 @@ from dataclasses import dataclass
 
 # A sentence ends at 。！？； (full or half width) or an ellipsis, plus any closing quotes/brackets.
 _SENTENCE_END = re.compile(r"(?:[。！？；!?;]|……|\.{3})+[」』”’\"'）)】]*")
+# A Latin sentence ends at "." followed by white space or the end, after a letter or a closing mark;
+# "2.5", "v1.2" and "1. item" do not end one (no space after, or a digit before), nor do initials and
+# the usual abbreviations (checked in code).
+_LATIN_STOP = re.compile(r"(?<=[A-Za-z)\]\"'”’%])\.[\"'”’)\]]*(?=\s|$)")
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vs", "etc", "e.g", "i.e", "inc", "ltd", "co", "corp",
+                  "jr", "sr", "fig", "vol", "approx", "dept", "est", "jan", "feb", "mar", "apr", "jun", "jul",
+                  "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "a.m", "p.m"}
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+# Where an over-long sentence may be cut, best first: after a clause mark (a comma between digits,
+# as in 1,000, or a colon as in 10:30, is no clause mark), else at white space, else anywhere.
+_CLAUSE = re.compile(r"(?:[，、：]|(?<!\d)[,:]|[,:](?!\d))[」』”’\"'）)】]*")
+_SPACE = re.compile(r"\s+")
 _LIST_ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)\s*")
 _LEAD_IN = re.compile(r"[:：]\s*$")
 _HEADING_MAX = 40
@@ -49,6 +63,56 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
         if end - trail > start + lead:
             result.append((offset + start + lead, offset + end - trail))
     return result
+
+
+def _latin_stops(text: str, start: int, end: int) -> list[int]:
+    """Offsets just after the periods that end Latin sentences inside text[start:end]."""
+    cuts = []
+    for match in _LATIN_STOP.finditer(text, start, end):
+        word = _WORD_BEFORE.search(text, max(start, match.start() - 12), match.start())
+        if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
+            continue  # J. Powell, U.S. Treasury, Fig. 3
+        if match.end() < end:
+            cuts.append(match.end())
+    return cuts
+
+
+def _split_long(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Pieces of at most `limit` characters of the sentence text[start:end], cut at the last clause
+    mark, else the last white space, in the second half of each window; else at the limit."""
+    pieces = []
+    while end - start > limit:
+        low, high = start + limit // 2, start + limit
+        clauses = list(_CLAUSE.finditer(text, low, high))
+        if clauses and clauses[-1].end() <= high:
+            cut, resume = clauses[-1].end(), clauses[-1].end()
+        elif spaces := list(_SPACE.finditer(text, low, high)):
+            cut, resume = spaces[-1].start(), spaces[-1].end()
+        else:
+            cut = resume = high
+        pieces.append((start, cut))
+        start = resume
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
+
+
+def _bounded_sentences(text: str, offset: int, limit: int) -> list[tuple[int, int]]:
+    """split_sentences, plus Latin sentence ends, with no piece longer than `limit`."""
+    spans = []
+    for start, end in split_sentences(text):
+        bounds = [start, *_latin_stops(text, start, end), end]
+        for a, b in zip(bounds, bounds[1:]):
+            while a < b and text[a].isspace():
+                a += 1
+            stop = b
+            while stop > a and text[stop - 1].isspace():
+                stop -= 1
+            if stop > a:
+                spans += _split_long(text, a, stop, limit)
+    return [(offset + a, offset + b) for a, b in spans]
 
 
 def _is_heading(text: str) -> bool:
@@ -92,7 +156,7 @@ class _Atom:
     new_section: bool
 
 
-def _atoms(body: str) -> list[_Atom]:
+def _atoms(body: str, limit: int) -> list[_Atom]:
     lines = _classify(body)
     atoms: list[_Atom] = []
     section: str | None = None
@@ -105,7 +169,7 @@ def _atoms(body: str) -> list[_Atom]:
         if line.kind == "heading" and following is not None and following.kind != "heading":
             section = line.text.strip()
             new_section = True
-        sentences = split_sentences(line.text, line.start)
+        sentences = _bounded_sentences(line.text, line.start, limit)
         for k, (start, end) in enumerate(sentences):
             last = k == len(sentences) - 1
             glue = False
@@ -119,8 +183,9 @@ def _atoms(body: str) -> list[_Atom]:
 
 
 def cut_passages(body: str, budget: int = 300) -> list[PassageSpan]:
-    """Pack the sentences of `body` into passages of about `budget` characters."""
-    atoms = _atoms(body)
+    """Pack the sentences of `body` into passages of about `budget` characters, none over 2 x budget
+    (a sentence is at most `budget`, glued lines at most 1.6 x budget)."""
+    atoms = _atoms(body, budget)
     hard_limit = int(budget * 1.6)
     passages: list[PassageSpan] = []
     current: list[_Atom] = []
