@@ -121,35 +121,51 @@ def short_date(value: str | None) -> str:
     return value
 
 
-_WHAT = {
-    "a PNG image": "PNG 图片", "a JPEG image": "JPEG 图片", "a GIF image": "GIF 图片",
-    "a RIFF (WebP/WAV) file": "WebP/WAV 文件", "a PDF file": "PDF 文件", "a ZIP/Office file": "ZIP 或 Office 文件",
-    "a gzip file": "gzip 压缩文件", "a binary file": "二进制文件",
+# A rejection is said from its code and params (kb.ingest.errors.CODES), never from the English text.
+_KINDS = {  # the `kind` param: what a binary file looks like, or what a path is instead of a file
+    "png": "PNG 图片", "jpeg": "JPEG 图片", "gif": "GIF 图片", "riff": "WebP/WAV 文件", "pdf": "PDF 文件",
+    "zip": "ZIP 或 Office 文件", "gzip": "gzip 压缩文件", "binary": "二进制文件",
+    "folder": "文件夹", "character_device": "字符设备", "block_device": "块设备", "fifo": "命名管道(FIFO)",
+    "socket": "套接字", "special": "特殊文件",
 }
-_REASONS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
-    (re.compile(r"^not a text file: it looks like (.+)$"),
-     lambda m: f"不是文本文件(看起来是{_WHAT.get(m.group(1), m.group(1))}),只支持 txt、md、html"),
-    (re.compile(r"^empty input$"), lambda m: "内容为空"),
-    (re.compile(r"^too large: (.+?) bytes, the limit is ([\d,]+)"),
-     lambda m: f"文件太大({m.group(1)} 字节,上限 {m.group(2)} 字节)"),
-    (re.compile(r"^too large: over ([\d,]+) bytes at (.+)$"), lambda m: f"网页太大(超过 {m.group(1)} 字节)"),
-    (re.compile(r"^cannot tell the text encoding"), lambda m: "无法识别文字编码(已尝试 UTF-8、Big5、GB18030)"),
-    (re.compile(r"^no passages"), lambda m: "没有可用的正文(找不到完整的句子)"),
-    (re.compile(r"^no article text found"), lambda m: "找不到文章正文"),
-    (re.compile(r"^no Chinese or Latin text"), lambda m: "没有中文或拉丁文字内容"),
-    (re.compile(r"^cannot fetch (\S+): (.+)$"), lambda m: f"无法获取网页({m.group(2)})"),
-    (re.compile(r"^no such file: (.+)$"), lambda m: f"找不到文件 {m.group(1)}"),
-]
+REJECTIONS = {
+    "empty": "内容为空",
+    "too_large": "文件太大({size:,} 字节,上限 {limit:,} 字节)",
+    "file_too_large": "文件太大(超过上限 {limit:,} 字节)",
+    "page_too_large": "网页太大(超过 {limit:,} 字节)",
+    "binary": "不是文本文件(看起来是{kind}),只支持 txt、md、html",
+    "encoding": "无法识别文字编码(已尝试 UTF-8、Big5、GB18030)",
+    "encoding_garbled": "无法识别文字编码(按 {encoding} 解码是乱码)",
+    "not_found": "找不到文件 {path}",
+    "unreadable": "无法读取 {path}({error})",
+    "not_regular_file": "{path} 是{kind},不是普通文件,只能导入文件",
+    "fetch_timeout": "无法获取网页({seconds:g} 秒内没有完整的响应)",
+    "http_status": "无法获取网页(HTTP {status})",
+    "fetch_failed": "无法获取网页({error})",
+    "no_text": "没有中文或拉丁文字内容",
+    "clutter_only": "找不到文章正文(去掉网页杂项后什么也没剩下)",
+    "no_article_text": "找不到文章正文",
+    "navigation_only": "找不到文章正文(网页只有导航链接和菜单)",
+    "no_passages": "没有可用的正文(找不到完整的句子)",
+}
 
 
-def explain_reason(reason: str | None) -> str:
-    """A rejection reason in Chinese (the library words its reasons in English)."""
-    reason = (reason or "").strip()
-    for pattern, say in _REASONS:
-        match = pattern.search(reason)
-        if match:
-            return say(match)
-    return reason or "原因不明"
+def explain_rejection(code: str | None, params: dict | None = None, reason: str | None = None) -> str:
+    """A rejection in Chinese, from its code and params; the English reason when the code is not
+    known here or its params do not fit the template."""
+    fallback = (reason or "").strip() or "原因不明"
+    template = REJECTIONS.get(code or "")
+    if template is None:
+        return fallback
+    values = {k: _KINDS.get(v, v) if k == "kind" else v for k, v in (params or {}).items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return fallback
+
+
+def explain_result(result: IngestResult) -> str:
+    return explain_rejection(result.code, result.params, result.reason)
 
 
 STATUS_LABELS = {"added": "已添加", "unchanged": "未变化", "replaced": "已更新", "rejected": "未导入"}
@@ -165,7 +181,8 @@ def ingest_uploads(kb: KnowledgeBase, files: Iterable[tuple[str, bytes]], *,
         started = time.perf_counter()
         if len(data) > limit:
             result = IngestResult(origin=name, status="rejected",
-                                  reason=f"too large: {len(data):,} bytes, the limit is {limit:,}")
+                                  reason=f"too large: {len(data):,} bytes, the limit is {limit:,}",
+                                  code="too_large", params={"size": len(data), "limit": limit})
         else:
             try:
                 result = kb.add_bytes(data, name)
@@ -301,17 +318,9 @@ def show_citation(c: Citation, *, expanded: bool, original_first: bool) -> None:
 
 def original_span(c: Citation) -> tuple[int, int] | tuple[None, None]:
     """Where the cited sentence sits in the original-script passage."""
-    same_length = len(c.passage_original) == len(c.passage)
-    span = sentence_span(c.passage_original, c.sentence_original, c.sentence_start if same_length else None)
-    if span[0] is None and c.sentence:
-        # A phrase conversion changed the length, so offsets do not carry over: find the sentence in
-        # the original converted character by character (which keeps every offset).
-        from kb.text import convert
+    from kb.answer.render import original_span as span_in_original
 
-        per_char = "".join(convert.convert(ch, "t2s") or ch for ch in c.passage_original)
-        if len(per_char) == len(c.passage_original):
-            span = sentence_span(per_char, c.sentence, None)
-    return span
+    return span_in_original(c.passage, c.passage_original, c.sentence, c.sentence_start)
 
 
 def show_nearest(record: dict) -> None:
@@ -453,7 +462,7 @@ def show_ingest_results(results: Sequence[IngestResult]) -> None:
         elif r.status == "unchanged":
             st.info(f"**未变化** 《{title}》 · 知识库里已有同样内容的文章", icon=":material/info:")
         else:
-            st.error(f"**未导入** {origin}:{escape_text(explain_reason(r.reason))}", icon=":material/block:")
+            st.error(f"**未导入** {origin}:{escape_text(explain_result(r))}", icon=":material/block:")
 
 
 def _run_with_progress(label: str, work: Callable[[Callable[[int, int, IngestResult], None]], list[IngestResult]]

@@ -150,11 +150,24 @@ def test_original_span_finds_the_sentence_when_lengths_differ():
     assert app.original_span(same) == (0, len("美聯儲宣布終止QT。"))
 
 
-def test_explain_reason_is_chinese():
-    assert "PNG" in app.explain_reason("not a text file: it looks like a PNG image")
-    assert app.explain_reason("empty input") == "内容为空"
-    assert "文件太大" in app.explain_reason("too large: 3,000 bytes, the limit is 2,000 (KB_MAX_FILE_BYTES)")
-    assert app.explain_reason("something new") == "something new"
+def test_rejections_are_said_in_chinese_from_their_codes():
+    from kb.ingest.errors import CODES
+
+    explain = app.explain_rejection
+    assert "PNG" in explain("binary", {"kind": "png"}, "not a text file: it looks like a PNG image")
+    assert explain("empty", {}, "empty input") == "内容为空"
+    assert explain("too_large", {"size": 3000, "limit": 2000}) == "文件太大(3,000 字节,上限 2,000 字节)"
+    assert "FIFO" in explain("not_regular_file", {"path": "/tmp/p", "kind": "fifo"})
+    # An unknown code, a missing or ill-typed param: the English reason, never a crash.
+    assert explain("something_new", {}, "something new") == "something new"
+    assert explain("too_large", {"limit": 2000}, "too large: over 2,000 bytes") == "too large: over 2,000 bytes"
+    assert explain("too_large", {"size": "many", "limit": 2000}, "too large") == "too large"
+    assert explain(None, {}, None) == "原因不明"
+    # Every code the library can give has its Chinese words ("rejected" says nothing more than the reason).
+    assert set(CODES) - set(app.REJECTIONS) == {"rejected"}
+    result = app.IngestResult("x.gif", "rejected", reason="not a text file: it looks like a GIF image",
+                              code="binary", params={"kind": "gif"})
+    assert app.explain_result(result) == "不是文本文件(看起来是GIF 图片),只支持 txt、md、html"
 
 
 # -- the app -------------------------------------------------------------------------------------

@@ -32,3 +32,25 @@ def citation_for(n: int, hit: Hit, start: int, end: int) -> Citation:
         sentence_original=sentence_original, sentence_start=start, position=passage.position,
         score=round(hit.score, 4),
     )
+
+
+def original_span(passage: str, passage_original: str, sentence: str, start: int | None = None
+                  ) -> tuple[int, int] | tuple[None, None]:
+    """Where `sentence` (found at `start` of the Simplified `passage`, else first found) sits in the
+    passage's original-script text; (None, None) when it is the whole passage or cannot be placed.
+
+    The same length means a character-by-character conversion, so the offsets carry over. A phrase
+    conversion changes the length: the sentence is then looked for in the original converted one
+    character at a time (which keeps every offset), by each OpenCC config that leads to Simplified."""
+    if not sentence or not passage_original or sentence == passage:
+        return None, None
+    if start is None or passage[start:start + len(sentence)] != sentence:
+        start = passage.find(sentence)
+    if len(passage_original) == len(passage) and start >= 0:
+        return start, start + len(sentence)
+    for config in ("tw2s", "hk2s", "t2s"):
+        per_char = "".join(c if len(c := convert.convert(ch, config)) == 1 else ch for ch in passage_original)
+        found = per_char.find(sentence)
+        if found >= 0:
+            return found, found + len(sentence)
+    return None, None

@@ -179,7 +179,7 @@ def clean(text: str, *, origin: str | None = None, title: str | None = None, url
           source: str | None = None, author: str | None = None, published: str | None = None) -> Document:
     """Cleaned body (original script) and metadata from a page's text; keyword args are known values."""
     if not re.search(r"[\u4e00-\u9fff]|[A-Za-z]{2,}", text):
-        raise IngestError("no Chinese or Latin text in the input")
+        raise IngestError("no Chinese or Latin text in the input", code="no_text")
     # NUL too: OpenCC stops at it, and the text after it would be stored but never searched.
     text = (text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u200b", "")
             .replace("\x00", ""))
@@ -255,7 +255,7 @@ def clean(text: str, *, origin: str | None = None, title: str | None = None, url
         body.pop()
     body_text = "\n".join(body)
     if not body_text.strip():
-        raise IngestError("no article text found after removing page clutter")
+        raise IngestError("no article text found after removing page clutter", code="clutter_only")
     if not title:
         first = body_text.strip().split("\n")[0]
         title = first[:40]

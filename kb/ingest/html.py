@@ -88,14 +88,15 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, dict]:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if extracted is None or not (extracted.text or "").strip():
-        raise IngestError("no article text found in the HTML")
+        raise IngestError("no article text found in the HTML", code="no_article_text")
     text = extracted.text
     try:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         tree = None
     if _only_navigation(tree, text):
-        raise IngestError("no article text found in the HTML: the page holds only navigation links and menus")
+        raise IngestError("no article text found in the HTML: the page holds only navigation links and menus",
+                          code="navigation_only")
     found = {
         "title": extracted.title,
         "author": extracted.author or _meta_author(tree),

@@ -19,10 +19,12 @@ from kb.ingest.errors import IngestError
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".html": "html", ".htm": "html", ".xhtml": "html"}
 
+# Magic number -> (kind, how the message says it); the kind goes into IngestError.params.
 _MAGIC = {
-    b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
-    b"RIFF": "a RIFF (WebP/WAV) file", b"%PDF": "a PDF file", b"PK\x03\x04": "a ZIP/Office file",
-    b"\x1f\x8b": "a gzip file", b"BM": None,  # "BM" alone is too common at the start of text
+    b"\x89PNG": ("png", "a PNG image"), b"\xff\xd8\xff": ("jpeg", "a JPEG image"), b"GIF8": ("gif", "a GIF image"),
+    b"RIFF": ("riff", "a RIFF (WebP/WAV) file"), b"%PDF": ("pdf", "a PDF file"),
+    b"PK\x03\x04": ("zip", "a ZIP/Office file"), b"\x1f\x8b": ("gzip", "a gzip file"),
+    b"BM": None,  # "BM" alone is too common at the start of text
 }
 # Tried in this order when the bytes are not valid UTF-8; each must decode strictly.
 _CJK_ENCODINGS = ("big5", "cp950", "big5hkscs", "gb18030")
@@ -42,12 +44,17 @@ def is_url(value: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-def _sniff_binary(data: bytes) -> str | None:
-    """What a file is by its magic number; NUL bytes are judged on the whole input by `decode`."""
+def _sniff_binary(data: bytes) -> tuple[str, str] | None:
+    """What a file is by its magic number, as (kind, words); NUL bytes are judged on the whole input by `decode`."""
     for magic, what in _MAGIC.items():
         if what and data.startswith(magic):
             return what
     return None
+
+
+def _not_text(what: tuple[str, str]) -> IngestError:
+    kind, words = what
+    return IngestError(f"not a text file: it looks like {words}", code="binary", kind=kind)
 
 
 # A NUL byte in text is an artefact (a botched transfer or editor), never content; but OpenCC stops
@@ -58,7 +65,8 @@ _NUL_SHARE = 1000
 
 def _refuse_many_nuls(count: int, size: int) -> None:
     if count > max(1, size // _NUL_SHARE):
-        raise IngestError(f"not a text file: it looks like a binary file ({count:,} NUL bytes in {size:,})")
+        raise IngestError(f"not a text file: it looks like a binary file ({count:,} NUL bytes in {size:,})",
+                          code="binary", kind="binary", count=count, size=size)
 
 
 def _drop_nuls(text: str, size: int) -> str:
@@ -105,7 +113,7 @@ def decode(data: bytes) -> tuple[str, str]:
     """Decode bytes to text and name the encoding: UTF-8 (with or without BOM), UTF-16, Big5, GB18030…"""
     what = _sniff_binary(data)
     if what:
-        raise IngestError(f"not a text file: it looks like {what}")
+        raise _not_text(what)
     text, encoding = _decode(data)
     return _drop_nuls(text, len(data)), encoding
 
@@ -134,10 +142,11 @@ def _decode(data: bytes) -> tuple[str, str]:
             continue
         candidates.append((_cjk_score(text), encoding, text))
     if not candidates:
-        raise IngestError("cannot tell the text encoding (tried UTF-8, Big5, GB18030)")
+        raise IngestError("cannot tell the text encoding (tried UTF-8, Big5, GB18030)", code="encoding")
     score, encoding, text = max(candidates, key=lambda c: c[0])
     if score < 0.9:
-        raise IngestError(f"cannot tell the text encoding (best guess {encoding} looks garbled)")
+        raise IngestError(f"cannot tell the text encoding (best guess {encoding} looks garbled)",
+                          code="encoding_garbled", encoding=encoding)
     return text, encoding
 
 
@@ -151,19 +160,29 @@ def _kind_for(name: str, text: str) -> str:
 
 def read_bytes(data: bytes, origin: str, max_bytes: int, name: str | None = None, url: str | None = None) -> RawText:
     if not data or not data.strip():
-        raise IngestError("empty input")
+        raise IngestError("empty input", code="empty")
     if len(data) > max_bytes:
-        raise IngestError(f"too large: {len(data):,} bytes, the limit is {max_bytes:,} (KB_MAX_FILE_BYTES)")
+        raise IngestError(f"too large: {len(data):,} bytes, the limit is {max_bytes:,} (KB_MAX_FILE_BYTES)",
+                          code="too_large", size=len(data), limit=max_bytes)
     text, encoding = decode(data)
     return RawText(text=text, kind=_kind_for(name or origin, text), origin=origin, url=url, encoding=encoding)
 
 
-_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-               (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
+_FILE_KINDS = ((stat.S_ISDIR, "folder", "a folder"), (stat.S_ISCHR, "character_device", "a character device"),
+               (stat.S_ISBLK, "block_device", "a block device"), (stat.S_ISFIFO, "fifo", "a named pipe (FIFO)"),
+               (stat.S_ISSOCK, "socket", "a socket"))
 
 
-def _not_regular(mode: int) -> str:
-    return next((what for test, what in _FILE_KINDS if test(mode)), "not a regular file")
+def _not_regular(path: Path, mode: int) -> IngestError:
+    kind, what = next(((kind, what) for test, kind, what in _FILE_KINDS if test(mode)),
+                      ("special", "not a regular file"))
+    return IngestError(f"not a regular file: {path} is {what}; only files are read",
+                       code="not_regular_file", path=str(path), kind=kind)
+
+
+def _unreadable(path: Path, exc: OSError) -> IngestError:
+    error = exc.strerror or str(exc)
+    return IngestError(f"cannot read {path}: {error}", code="unreadable", path=str(path), error=error)
 
 
 def read_file(path: Path, max_bytes: int) -> RawText:
@@ -172,29 +191,30 @@ def read_file(path: Path, max_bytes: int) -> RawText:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise IngestError(f"no such file: {path}") from None
+        raise IngestError(f"no such file: {path}", code="not_found", path=str(path)) from None
     except OSError as exc:
-        raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise _unreadable(path, exc) from exc
     if not stat.S_ISREG(mode):
-        raise IngestError(f"not a regular file: {path} is {_not_regular(mode)}; only files are read")
+        raise _not_regular(path, mode)
     try:
         # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not hang,
         # and fstat below sees what was really opened.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise _unreadable(path, exc) from exc
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise IngestError(f"not a regular file: {path} is {_not_regular(mode)}; only files are read")
+            raise _not_regular(path, mode)
         what = _sniff_binary(handle.read(16))
         if what and path.suffix.lower() not in TEXT_SUFFIXES:
-            raise IngestError(f"not a text file: it looks like {what}")
+            raise _not_text(what)
         handle.seek(0)
         # The limit holds while reading, not by the size the file claims (it may grow meanwhile).
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise IngestError(f"too large: over {max_bytes:,} bytes, the limit is {max_bytes:,} (KB_MAX_FILE_BYTES)")
+        raise IngestError(f"too large: over {max_bytes:,} bytes, the limit is {max_bytes:,} (KB_MAX_FILE_BYTES)",
+                          code="file_too_large", path=str(path), limit=max_bytes)
     return read_bytes(data, str(path), max_bytes, name=path.name)
 
 
@@ -222,7 +242,11 @@ def _watch_deadline(response: httpx.Response, deadline: float) -> threading.Time
 def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
     """GET one page; `timeout` (KB_FETCH_TIMEOUT) bounds the whole fetch, body included."""
     deadline = time.monotonic() + timeout
-    too_slow = f"cannot fetch {url}: no complete answer within {timeout:g} s (KB_FETCH_TIMEOUT)"
+
+    def too_slow() -> IngestError:
+        return IngestError(f"cannot fetch {url}: no complete answer within {timeout:g} s (KB_FETCH_TIMEOUT)",
+                           code="fetch_timeout", url=url, seconds=timeout)
+
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": "kb/0.1"}) as client:
             with client.stream("GET", url) as response:
@@ -232,23 +256,26 @@ def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
                     chunks, total = [], 0
                     for chunk in response.iter_bytes():
                         if time.monotonic() > deadline:
-                            raise IngestError(too_slow)
+                            raise too_slow()
                         total += len(chunk)
                         if total > max_bytes:
-                            raise IngestError(f"too large: over {max_bytes:,} bytes at {url}")
+                            raise IngestError(f"too large: over {max_bytes:,} bytes at {url}",
+                                              code="page_too_large", url=url, limit=max_bytes)
                         chunks.append(chunk)
                 finally:
                     watchdog.cancel()
                 final_url = str(response.url)
                 content_type = response.headers.get("content-type", "")
     except httpx.HTTPStatusError as exc:
-        raise IngestError(f"cannot fetch {url}: HTTP {exc.response.status_code}") from exc
+        status = exc.response.status_code
+        raise IngestError(f"cannot fetch {url}: HTTP {status}", code="http_status", url=url, status=status) from exc
     except httpx.HTTPError as exc:
         if time.monotonic() >= deadline or isinstance(exc, httpx.TimeoutException):
-            raise IngestError(too_slow) from exc
-        raise IngestError(f"cannot fetch {url}: {type(exc).__name__}: {exc}".rstrip(": ")) from exc
+            raise too_slow() from exc
+        error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        raise IngestError(f"cannot fetch {url}: {error}", code="fetch_failed", url=url, error=error) from exc
     if time.monotonic() > deadline:
-        raise IngestError(too_slow)
+        raise too_slow()
     raw = read_bytes(b"".join(chunks), url, max_bytes, name=urlparse(final_url).path, url=final_url)
     if "html" in content_type:
         raw.kind = "html"
