@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from typing import Sequence
 
-from tqdm import tqdm
-
 from kb.config import Settings
-from kb.ingest import IngestError
-from kb.store import StoreError
+from kb.ingest.errors import IngestError
+from kb.records import SCRIPTS
+from kb.store.errors import StoreError
+
+# Reading commands (list, show, passages, remove) import nothing heavy: no model, jieba, chromadb or
+# trafilatura; what a command needs is imported inside it.
 
 
 def _open():
@@ -25,6 +28,8 @@ def _print_json(data) -> None:
 
 
 def cmd_ingest(args) -> int:
+    from tqdm import tqdm
+
     kb = _open()
     targets = kb.targets(args.inputs)
     if not targets:
@@ -119,8 +124,8 @@ def cmd_remove(args) -> int:
     return 1
 
 
-def cmd_ask(args) -> int:
-    kb = _open()
+def _ask(kb, question: str, args, searched: str | None = None) -> dict | None:
+    """Answer one question as `kb ask` prints it; with --json, return the record instead."""
     streamed = []
 
     def on_token(token: str) -> None:
@@ -128,28 +133,62 @@ def cmd_ask(args) -> int:
         if not args.json:
             print(token, end="", flush=True)
 
-    answer = kb.ask(args.question, k=args.k, script=args.script, use_llm=False if args.no_llm else None,
+    answer = kb.ask(searched or question, k=args.k, script=args.script, use_llm=False if args.no_llm else None,
                     on_token=on_token, article_id=args.article, source=args.source,
                     date_from=args.date_from, date_to=args.date_to)
     if args.json:
         data = answer.to_dict()
+        data["question"] = question
+        if searched is not None:
+            data["searched"] = searched
         data["nearest"] = [{"article_id": h.article.id, "title": h.article.title, "passage": h.passage.text,
                             "score": round(h.score, 4)} for h in answer.hits] if answer.abstained else []
-        _print_json(data)
-        return 0
+        return data
     if streamed:
         print()
     else:
         print(answer.text)
     print()
-    items = answer.citations or []
-    for c in items:
+    for c in answer.citations or []:
         print(f"[{c.n}] {c.title} | {c.source or ''} {c.author or ''} {c.published or ''} {c.url or ''}")
         print(f"    {c.sentence}")
     if answer.abstained:
         for h in answer.hits[:3]:
             print(f"- {h.article.title} #{h.passage.position}: {h.passage.text[:120]}…")
+    return None
+
+
+def cmd_ask(args) -> int:
+    data = _ask(_open(), args.question, args)
+    if data is not None:
+        _print_json(data)
     return 0
+
+
+def cmd_chat(args) -> int:
+    """A conversation: one question a line on standard input; a follow-up ("那情景B呢?") is made whole
+    from the question before it."""
+    from kb.chat import rewrite_followup
+
+    kb = _open()
+    previous = None
+    interactive = sys.stdin.isatty() and not args.json
+    while True:
+        if interactive:
+            print("? ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        question = line.strip()
+        if not question:
+            continue
+        searched = rewrite_followup(question, previous)
+        if searched != question and not args.json:
+            print(f"({searched})")
+        data = _ask(kb, question, args, searched=searched)
+        if data is not None:
+            _print_json(data)
+        previous = searched
 
 
 def cmd_eval(args) -> int:
@@ -169,6 +208,22 @@ def cmd_eval(args) -> int:
     return 0
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?$")
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
+def _date(value: str) -> str:
+    if not _DATE.match(value.strip()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: write YYYY-MM-DD")
+    return value.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="A knowledge base of Chinese articles, with cited answers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add files, folders or URLs")
     p.add_argument("inputs", nargs="+")
     p.add_argument("--json", action="store_true", help="one JSON record per article")
-    p.add_argument("--script", choices=["hans", "hant", "hant-hk"], help="override script detection")
+    p.add_argument("--script", choices=SCRIPTS, help="override script detection")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     p.add_argument("--batch-size", type=int, default=64,
                    help="articles embedded and committed together (an interruption loses at most one batch)")
@@ -203,21 +258,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("article_id")
     p.set_defaults(func=cmd_remove)
 
-    p = sub.add_parser("ask", help="answer a question with citations")
-    p.add_argument("question")
-    p.add_argument("--k", type=int, default=5)
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--script", choices=["hans", "hant", "hant-hk"], help="answer script (default: the question's)")
-    p.add_argument("--no-llm", action="store_true", help="extractive answer even when a model is configured")
-    p.add_argument("--article")
-    p.add_argument("--source")
-    p.add_argument("--date-from")
-    p.add_argument("--date-to")
-    p.set_defaults(func=cmd_ask)
+    for name, helptext, func in (("ask", "answer a question with citations", cmd_ask),
+                                 ("chat", "a conversation: one question a line on standard input", cmd_chat)):
+        p = sub.add_parser(name, help=helptext)
+        if name == "ask":
+            p.add_argument("question")
+        p.add_argument("--k", type=_positive, default=5, help="passages to answer from (1 or more)")
+        p.add_argument("--json", action="store_true")
+        p.add_argument("--script", choices=SCRIPTS, help="answer script (default: the question's)")
+        p.add_argument("--no-llm", action="store_true", help="extractive answer even when a model is configured")
+        p.add_argument("--article")
+        p.add_argument("--source")
+        p.add_argument("--date-from", type=_date, help="YYYY-MM-DD")
+        p.add_argument("--date-to", type=_date, help="YYYY-MM-DD")
+        p.set_defaults(func=func)
 
     p = sub.add_parser("eval", help="retrieval and answer metrics on a JSONL question set")
     p.add_argument("file")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=_positive, default=10)
     p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)

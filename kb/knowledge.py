@@ -16,12 +16,27 @@ BATCH_ARTICLES = 64  # see kb.ingest.pipeline
 
 class KnowledgeBase:
     def __init__(self, settings: Settings | None = None, embedder=None) -> None:
-        from kb.embed import load_embedder
+        from kb.embed import embedder_name
         from kb.store import Store
 
         self.settings = settings or Settings.from_env()
-        self.embedder = embedder or load_embedder(self.settings.embed_model)
-        self.store = Store(self.settings.home, self.embedder.name, self.embedder.dim, self.settings.chroma_url)
+        self._embedder = embedder
+        # The model is loaded at its first use: listing, showing or removing articles needs none.
+        name = embedder.name if embedder else embedder_name(self.settings.embed_model)
+        self.store = Store(self.settings.home, name, embedder.dim if embedder else None, self.settings.chroma_url)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from kb.embed import load_embedder
+
+            self._embedder = load_embedder(self.settings.embed_model)
+            self.store.set_dim(self._embedder.dim)
+        return self._embedder
+
+    @embedder.setter
+    def embedder(self, embedder) -> None:
+        self._embedder = embedder
 
     # -- ingestion --------------------------------------------------------------------------------
     @staticmethod

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# The scripts kb reads and answers in: Simplified, Traditional (Taiwan), Traditional (Hong Kong).
+SCRIPTS = ("hans", "hant", "hant-hk")
+
 
 @dataclass
 class Document:

@@ -16,9 +16,6 @@ from kb.ingest.errors import CODES, IngestError
 from kb.ingest.readers import read_bytes
 
 INGEST = Path(__file__).resolve().parents[1] / "kb" / "ingest"
-# Ingestion.one re-raises a rejected result from its reason alone, so its code ("no_passages") falls back
-# to "rejected" for add_text/add_bytes; known, to pass code=result.code, **result.params there.
-RERAISES = {("pipeline.py", "one")}
 
 
 def _calls(name: str):
@@ -56,9 +53,9 @@ def test_every_ingest_error_in_kb_ingest_has_a_known_code():
     calls = list(_calls("IngestError"))
     assert len(calls) > 15  # the scan sees the readers, the cleaner and the HTML extractor
     missing = [f"{file}:{call.lineno} in {func}" for file, func, call in calls
-               if _code(call) is None and (file, func) not in RERAISES]
+               if _code(call) is None]
     assert not missing, f"IngestError without code=: {missing}"
-    unknown = {_code(call) for _, _, call in calls} - set(CODES) - {None}  # "<passed on>" is unknown here
+    unknown = {_code(call) for _, _, call in calls} - set(CODES) - {"<passed on>"}  # a result re-raised with its code
     assert not unknown, f"codes missing from kb.ingest.errors.CODES: {unknown}"
 
 

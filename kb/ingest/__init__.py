@@ -1,41 +1,30 @@
-"""Ingest stage: read files, folders, URLs and pasted text into cleaned Documents."""
+"""Ingest stage: read files, folders, URLs and pasted text into cleaned Documents, then into the store.
+
+    readers.py    bytes from files and URLs, decoded (encodings, limits, refusals)
+    html.py       main text of a web page (trafilatura), Markdown
+    clean.py      page clutter out; title, source, author, date and link kept
+    documents.py  one input to one cleaned Document
+    build.py      a Document to an Article and its Passages (conversion, cutting, tokens)
+    pipeline.py   batches: look-up, cutting, embedding, one commit per batch
+
+Names are loaded on first use, so that `from kb.ingest import IngestError` costs nothing heavy.
+"""
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import import_module
 
-from kb.ingest.build import build_article, canonical_url, content_hash
-from kb.ingest.clean import clean
+from kb.ingest.clean import clean  # light; imported here so that the name is the function, not its module
 from kb.ingest.errors import IngestError
-from kb.ingest.html import html_to_text, markdown_to_text
-from kb.ingest.readers import RawText, expand_paths, fetch_url, is_url, read_bytes, read_file
-from kb.records import Document
 
-__all__ = ["IngestError", "build_article", "canonical_url", "content_hash", "clean", "expand_paths",
-           "document_from_raw", "load_document", "document_from_text", "is_url", "read_bytes"]
-
-
-def document_from_raw(raw: RawText, **known) -> Document:
-    """Clean one decoded input; `known` metadata (title, url, author…) wins over what is found."""
-    text, found = raw.text, {}
-    if raw.kind == "html":
-        text, found = html_to_text(raw.text, url=raw.url)
-    elif raw.kind == "markdown":
-        text, found = markdown_to_text(raw.text)
-        found = {("url" if k == "link" else "published" if k == "date" else k): v for k, v in found.items()}
-    if raw.url:
-        found.setdefault("url", raw.url)
-    found.update({k: v for k, v in known.items() if v})
-    return clean(text, origin=raw.origin, **found)
+_WHERE = {
+    "build_article": "build", "canonical_url": "build", "content_hash": "build",
+    "expand_paths": "readers", "is_url": "readers", "read_bytes": "readers",
+    "document_from_raw": "documents", "load_document": "documents", "document_from_text": "documents",
+}
+__all__ = ["IngestError", "clean", *_WHERE]
 
 
-def load_document(target: str | Path, *, max_bytes: int, timeout: float) -> Document:
-    """One file path or URL to a cleaned Document; raises IngestError with a one-line reason."""
-    if isinstance(target, str) and is_url(target):
-        return document_from_raw(fetch_url(target, max_bytes, timeout))
-    return document_from_raw(read_file(Path(target), max_bytes))
-
-
-def document_from_text(text: str, *, title: str | None = None, url: str | None = None,
-                       max_bytes: int = 20 * 1024 * 1024, origin: str = "pasted text") -> Document:
-    raw = read_bytes(text.encode("utf-8"), origin, max_bytes, name="pasted.txt")
-    return document_from_raw(raw, title=title, url=url)
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(f"kb.ingest.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'kb.ingest' has no attribute {name!r}")

@@ -62,7 +62,7 @@ class Ingestion:
         """One document through the same path; raises IngestError if it is rejected."""
         [result] = self._commit([prepare(doc.origin or doc.title, lambda: doc, script)])
         if result.status == "rejected":
-            raise IngestError(result.reason or "rejected")
+            raise IngestError(result.reason or "rejected", code=result.code or "rejected", **result.params)
         return result
 
     def _batches(self, loaders: Iterable[Loader], script: str | None, batch_size: int) -> Iterator[list[_Pending]]:

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Sequence, TYPE_CHECKING
 
-import numpy as np
 
 from kb.records import Article, Passage
 from kb.store.errors import StoreError
@@ -29,6 +28,9 @@ from kb.store.lock import WriteLock
 from kb.store.records import SqliteRecords
 from kb.store.sqlite import Database
 from kb.store.vectors import EmbeddedVectors, ServerVectors
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["ArticleWrite", "Store", "StoreError", "collection_name"]
 
@@ -48,11 +50,12 @@ def collection_name(model_name: str) -> str:
 
 
 class Store:
-    def __init__(self, home: Path, model_name: str, dim: int, chroma_url: str | None = None) -> None:
+    def __init__(self, home: Path, model_name: str, dim: int | None, chroma_url: str | None = None) -> None:
+        """`dim` may be None for a store opened only to read its records (no model loaded yet)."""
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.model_name = model_name
-        self.dim = dim
+        self._dim = dim
         self.records = SqliteRecords(Database(self.home / "kb.sqlite3"))
         self.keyword = self.records.keyword
         self._lock = self.records.db.lock
@@ -68,7 +71,7 @@ class Store:
             # Embedded: a per-process view, opened at first use (under the write lock).
             self._write_lock = WriteLock(self.home / ".write.lock", self._lock, lambda: self.vectors_index.sync(bump=True))
             self.vectors_index = EmbeddedVectors(
-                self.home / "chroma", name, dim, thread_lock=self._lock, file_lock=self._write_lock.file_lock,
+                self.home / "chroma", name, lambda: self.dim, thread_lock=self._lock, file_lock=self._write_lock.file_lock,
                 generation=self.records.vectors_generation, bump=self.records.bump_vectors_generation)
         self.recover()
 
@@ -76,11 +79,27 @@ class Store:
         stored = self.records.meta("embed_model")
         if stored is None:
             self.records.set_meta_default("embed_model", model_name)
+        if dim:
             self.records.set_meta_default("embed_dim", str(dim))
-        elif stored != model_name:
+        if stored is not None and stored != model_name:
             raise StoreError(
                 f"the store at {self.home} was built with the embedding model {stored!r}, not "
                 f"{model_name!r}: set KB_EMBED_MODEL to that model, or use another KB_HOME")
+
+    @property
+    def dim(self) -> int:
+        """The vectors' dimension: given, or as recorded when the store was first written."""
+        if self._dim is None:
+            recorded = self.records.meta("embed_dim")
+            if recorded is None:
+                raise StoreError("the store's vector dimension is unknown until a model is loaded")
+            self._dim = int(recorded)
+        return self._dim
+
+    def set_dim(self, dim: int) -> None:
+        """The loaded model's dimension, recorded if the store has none yet."""
+        self._dim = dim
+        self.records.set_meta_default("embed_dim", str(dim))
 
     def recover(self) -> None:
         """Delete the vectors of ingestions that died before their commit (named in the journal)."""
@@ -156,6 +175,8 @@ class Store:
     def similarities(self, vector: np.ndarray, ids: Sequence[str]) -> list[tuple[str, float]]:
         """(passage id, cosine similarity) computed exactly from the stored vectors of the given
         passages: the approximate index can miss a passage, a look-up by id cannot."""
+        import numpy as np
+
         from kb.embed import normalise
 
         stored = self.vectors(ids) if ids else {}
@@ -181,6 +202,8 @@ class Store:
         """Store many articles all or nothing: one journal entry, one chromadb upsert (cut only past
         chromadb's batch limit) and one records transaction, the commit point of the whole batch.
         The articles must not depend on each other (no article replaces another of the same batch)."""
+        import numpy as np
+
         batch = list(batch)
         if not batch:
             return

@@ -12,8 +12,6 @@ from __future__ import annotations
 import gc
 from urllib.parse import urlsplit
 
-import numpy as np
-
 # chromadb's HNSW defaults (16 neighbours, ef 100) lose passages that sit apart from a big cluster:
 # with 10k poems (USE vectors) beside 324 DRCD passages, 63 DRCD passages were not their own
 # nearest neighbour, and dense DRCD Recall@1 was 0.31 where exact search gives 0.66. With 32
@@ -58,6 +56,7 @@ def open_embedded(path: str, name: str, dim: int):
     """A fresh client on `path`: it loads the index from disk and replays chromadb's log. Call it
     under the write lock, so that no other process is persisting the index files while they are read."""
     import chromadb
+    import numpy as np
 
     # Without this the new client would get the cached, stale System back. The old System is not
     # stopped: a thread may still be querying its collection; it is garbage once nobody holds it.

@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol, Sequence, TYPE_CHECKING
 
-import numpy as np
 
 from kb.records import Article, Passage
 from kb.store.keyword import KeywordIndex
 from kb.store.sqlite import Database
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ARTICLE_COLUMNS = ("id", "url", "content_hash", "title", "title_original", "source", "author", "published",
                    "summary", "summary_original", "origin", "script", "conversion", "body", "body_original",
@@ -153,12 +155,16 @@ class SqliteRecords:
 
     # -- embedding cache -----------------------------------------------------------------------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        import numpy as np
+
         with self.db.lock:
             rows = self.db.query_in("SELECT text_hash, vector FROM embed_cache WHERE text_hash IN ({}) AND model=?",
                                     list(hashes), (model,))
         return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
 
     def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        import numpy as np
+
         if not vectors:
             return
         # One transaction: in autocommit mode every row would be its own commit (and WAL sync).

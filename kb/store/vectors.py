@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, TYPE_CHECKING
 
-import numpy as np
 
 from kb.store import chroma
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class _View:
@@ -76,11 +78,15 @@ class _Vectors:
         return self.collection().count()
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        import numpy as np
+
         got = self.collection().get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def query(self, vector: np.ndarray, k: int, article_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """(passage id, cosine similarity) best first, from the approximate (HNSW) index."""
+        import numpy as np
+
         if article_ids is not None and not article_ids:
             return []
         collection = self.collection()  # one coherence check for the whole search
@@ -108,9 +114,9 @@ class EmbeddedVectors(_Vectors):
 
     `thread_lock` and `file_lock` are the store's write locks (lock order everywhere: the thread lock,
     then the file lock, then the view's lock); `generation` reads the records' vectors generation and
-    `bump` starts a new one."""
+    `bump` starts a new one; `dim` gives the vectors' dimension when it is needed."""
 
-    def __init__(self, path: Path, name: str, dim: int, *, thread_lock, file_lock, generation, bump) -> None:
+    def __init__(self, path: Path, name: str, dim, *, thread_lock, file_lock, generation, bump) -> None:
         self._view = _View.get(str(path), name)
         self._dim = dim
         self._thread_lock, self._file_lock = thread_lock, file_lock
@@ -131,7 +137,7 @@ class EmbeddedVectors(_Vectors):
         with self._thread_lock, view.lock:
             generation = self._generation()
             if view.generation != generation:
-                view.open(self._dim)
+                view.open(self._dim())
             if bump:
                 generation = self._bump()
             view.generation = generation

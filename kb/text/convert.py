@@ -10,7 +10,10 @@ from functools import lru_cache
 
 import opencc
 
-SCRIPTS = ("hans", "hant", "hant-hk")
+from kb import records
+
+SCRIPTS = records.SCRIPTS  # the one list lives in kb.records, which is light to import
+
 _TO_SIMPLIFIED = {"hans": "none", "hant": "tw2s", "hant-hk": "hk2s"}
 _FROM_SIMPLIFIED = {"hans": "none", "hant": "s2tw", "hant-hk": "s2hk"}
 

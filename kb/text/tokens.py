@@ -7,8 +7,8 @@ from functools import lru_cache
 from importlib import resources
 
 import jieba
-import jieba.posseg
 
+from kb.text import dictionary
 from kb.text.convert import fold_width
 
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
@@ -23,8 +23,7 @@ def _data_lines(name: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
     with _lock:
-        tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
+        tokenizer = dictionary.tokenizer()
         for line in _data_lines("userdict.txt"):
             word, *rest = line.split()
             freq = int(rest[0]) if rest and rest[0].isdigit() else None
@@ -39,8 +38,8 @@ _NAMING_TAGS = {"ns", "nt", "nz", "nrt", "eng"}
 
 
 @lru_cache(maxsize=1)
-def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
-    return jieba.posseg.POSTokenizer(_tokenizer())
+def _pos_tokenizer():
+    return dictionary.pos_tokenizer(_tokenizer())
 
 
 def named_terms(text: str) -> list[str]:

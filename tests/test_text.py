@@ -1,0 +1,52 @@
+"""kb's jieba dictionary (a memory-mapped trie, kb.text.dictionary) segments and tags exactly as jieba's own."""
+from __future__ import annotations
+
+import json
+
+import jieba
+import pytest
+
+from kb.text import dictionary, tokens
+from tests.conftest import DRCD_SLICE
+
+
+@pytest.fixture(scope="module")
+def texts(seed_text) -> list[str]:
+    data = json.loads(DRCD_SLICE.read_text(encoding="utf-8"))["data"]
+    paragraphs = [p["context"] for a in data for p in a["paragraphs"]]
+    questions = [q["question"] for a in data for p in a["paragraphs"] for q in p["qas"]]
+    return [seed_text] + paragraphs[:30] + questions[:100]
+
+
+def _with_user_words(tokenizer):
+    for line in tokens._data_lines("userdict.txt"):
+        word, *rest = line.split()
+        tokenizer.add_word(word, int(rest[0]) if rest and rest[0].isdigit() else None, tag="nz")
+    return tokenizer
+
+
+def test_the_trie_is_used_and_segments_as_jieba_does(texts):
+    fast = tokens._tokenizer()
+    assert isinstance(fast.FREQ, dictionary.Frequencies), "kb runs on the trie, not on jieba's dict"
+    plain = jieba.Tokenizer()
+    plain.initialize()
+    _with_user_words(plain)
+    assert fast.total == plain.total
+    for text in texts:
+        assert fast.lcut_for_search(text) == plain.lcut_for_search(text)
+        assert fast.lcut(text) == plain.lcut(text)
+
+
+def test_part_of_speech_tags_are_jiebas(texts):
+    import jieba.posseg
+
+    fast = tokens._pos_tokenizer()
+    assert isinstance(fast.word_tag_tab, dictionary.Tags)
+    plain_base = jieba.Tokenizer()
+    plain_base.initialize()
+    plain = jieba.posseg.POSTokenizer(_with_user_words(plain_base))
+    for text in texts:
+        assert [(w.word, w.flag) for w in fast.lcut(text)] == [(w.word, w.flag) for w in plain.lcut(text)]
+    # jieba's own module-level tagger, which kb's import gave the trie's tags, tags as before too.
+    assert [(w.word, w.flag) for w in jieba.posseg.dt.lcut("美联储在纽约宣布")] == \
+        [(w.word, w.flag) for w in jieba.posseg.POSTokenizer(plain_base).lcut("美联储在纽约宣布")]
