@@ -64,11 +64,13 @@ class Passage:
     end: int
     section: str | None = None
     page: int | None = None  # the page it starts on, for sources that have pages
+    vector_key: str | None = None  # the embedding cache's key of its vector (hash of the embedded text)
     tokens: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("tokens")
+        data.pop("vector_key")
         return data
 
 

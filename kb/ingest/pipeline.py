@@ -85,8 +85,13 @@ class Ingestion:
         new = [item for group in groups for item in group]
         if new:
             started = time.perf_counter()
-            vectors = self.embedder.embed_passages([embedding_text(item.article, p) for item in new for p in item.passages])
+            texts = [embedding_text(item.article, p) for item in new for p in item.passages]
+            vectors = self.embedder.embed_passages(texts)
+            from kb.embed.cache import text_hash
             from kb.store import ArticleWrite
+
+            for passage, text in zip((p for item in new for p in item.passages), texts):
+                passage.vector_key = text_hash(text)
 
             row = 0
             for group in groups:

@@ -24,6 +24,7 @@ from typing import NamedTuple, Sequence, TYPE_CHECKING
 
 from kb.records import Article, Passage
 from kb.store.errors import StoreError
+from kb.store.exact import ExactIndex
 from kb.store.lock import WriteLock
 from kb.store.records import SqliteRecords
 from kb.store.sqlite import Database
@@ -58,6 +59,7 @@ class Store:
         self._dim = dim
         self.records = SqliteRecords(Database(self.home / "kb.sqlite3"))
         self.keyword = self.records.keyword
+        self.exact = ExactIndex(self.records, model_name)
         self._lock = self.records.db.lock
         self._check_model(model_name, dim)
         name = collection_name(model_name)
@@ -169,12 +171,19 @@ class Store:
 
     def dense_search(self, vector: np.ndarray, k: int,
                      article_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """(passage id, cosine similarity) best first, from the approximate index."""
-        return self.vectors_index.query(vector, k, article_ids)
+        """(passage id, cosine similarity) best first: exact from the cache in a small store, else from
+        chromadb's approximate index."""
+        if article_ids is not None and not article_ids:
+            return []
+        found = self.exact.query(vector, k, article_ids)
+        return found if found is not None else self.vectors_index.query(vector, k, article_ids)
 
     def similarities(self, vector: np.ndarray, ids: Sequence[str]) -> list[tuple[str, float]]:
         """(passage id, cosine similarity) computed exactly from the stored vectors of the given
         passages: the approximate index can miss a passage, a look-up by id cannot."""
+        exact = self.exact.similarities(vector, ids) if ids else []
+        if exact is not None:
+            return exact
         import numpy as np
 
         from kb.embed import normalise

@@ -22,7 +22,8 @@ ARTICLE_COLUMNS = ("id", "url", "content_hash", "title", "title_original", "sour
                    "summary", "summary_original", "origin", "script", "conversion", "body", "body_original",
                    "added_at", "passage_count")
 LIST_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in ("body", "body_original"))
-PASSAGE_COLUMNS = ("id", "article_id", "position", "section", "text", "text_original", "start", "end", "page")
+PASSAGE_COLUMNS = ("id", "article_id", "position", "section", "text", "text_original", "start", "end", "page",
+                   "vector_key")
 _PASSAGE_SELECT = "SELECT " + ",".join(f'"{c}"' for c in PASSAGE_COLUMNS) + " FROM passages"
 
 
@@ -42,6 +43,8 @@ class Records(Protocol):
     def passages_by_id(self, ids: Sequence[str]) -> dict[str, Passage]: ...
     def live_passage_ids(self, ids: Sequence[str]) -> set[str]: ...
     def count(self) -> tuple[int, int]: ...
+    def records_generation(self) -> int: ...
+    def passage_vectors(self, model: str) -> tuple[list[str], list[str], list[bytes]]: ...
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
     def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None: ...
     def journal_add(self, op: str, ids: Sequence[str]) -> int: ...
@@ -153,6 +156,23 @@ class SqliteRecords:
             return (self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
                     self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
 
+    def records_generation(self) -> int:
+        """A number that changes whenever passages are added or removed (by any process)."""
+        value = self.meta("records_generation")
+        return int(value) if value else 0
+
+    def _bump_records_generation(self) -> None:
+        self.db.execute("INSERT INTO meta VALUES ('records_generation', '1') ON CONFLICT(key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def passage_vectors(self, model: str) -> tuple[list[str], list[str], list[bytes]]:
+        """(passage ids, their article ids, their cached vectors as float32 bytes) for every passage
+        whose vector the cache holds, with one read (one snapshot) of the database."""
+        with self.db.lock:
+            rows = self.db.execute("SELECT p.id, p.article_id, e.vector FROM passages p JOIN embed_cache e "
+                                   "ON e.model=? AND e.text_hash=p.vector_key", (model,)).fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
     # -- embedding cache -----------------------------------------------------------------------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         import numpy as np
@@ -212,6 +232,7 @@ class SqliteRecords:
                 f"VALUES ({','.join('?' * len(PASSAGE_COLUMNS))})",
                 [[getattr(p, c) for c in PASSAGE_COLUMNS] for w in writes for p in w.passages])
             self.keyword.add(p for w in writes for p in w.passages)
+            self._bump_records_generation()
             self.db.execute("DELETE FROM journal WHERE id=?", (journal_entry,))
         return old_ids
 
@@ -229,6 +250,7 @@ class SqliteRecords:
             if not self.db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone():
                 return None
             ids = self._delete_rows(article_id)
+            self._bump_records_generation()
             if ids:
                 self.db.execute("INSERT INTO journal (op, ids) VALUES ('remove', ?)", (json.dumps(ids),))
         return ids

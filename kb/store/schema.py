@@ -6,11 +6,24 @@ tables already there) is version 1: the first migration only creates what is mis
 """
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+from typing import Callable, Union
 
 from kb.store.errors import StoreError
 
-MIGRATIONS: list[str] = [
+
+def _vector_keys(db: sqlite3.Connection) -> None:
+    """Fill passages.vector_key for passages stored before it existed: the hash of the text their
+    vector was computed from (kb.ingest.pipeline.embedding_text: the article title, a line break,
+    the passage text), the key of the embedding cache."""
+    rows = db.execute("SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id").fetchall()
+    db.executemany("UPDATE passages SET vector_key=? WHERE id=?",
+                   [(hashlib.sha1(f"{title}\n{text}".encode("utf-8")).hexdigest(), pid) for pid, title, text in rows])
+
+
+Migration = Union[str, Callable[[sqlite3.Connection], None]]
+MIGRATIONS: list[Migration] = [
     # 1: articles, passages, the keyword index (FTS5 over jieba tokens), the embedding cache, the journal.
     """
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,6 +54,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE passages ADD COLUMN page INTEGER;
     """,
+    # 3: the embedding-cache key of a passage's vector, so that a small store is searched exactly from
+    # the cache without opening chromadb (kb.store.exact).
+    """
+    ALTER TABLE passages ADD COLUMN vector_key TEXT;
+    """,
+    _vector_keys,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -62,8 +81,12 @@ def migrate(db: sqlite3.Connection) -> int:
             if version(db) >= number:
                 db.execute("COMMIT")
                 continue
-            for statement in _statements(MIGRATIONS[number - 1]):
-                db.execute(statement)
+            step = MIGRATIONS[number - 1]
+            if callable(step):
+                step(db)
+            else:
+                for statement in _statements(step):
+                    db.execute(statement)
             db.execute(f"PRAGMA user_version = {number}")
         except BaseException:
             db.execute("ROLLBACK")

