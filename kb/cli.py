@@ -56,8 +56,12 @@ def cmd_ingest(args) -> int:
         elif result.status == "rejected":
             tqdm.write(f"rejected  {result.origin}: {result.reason}", file=sys.stderr)
         else:
+            kept = f", kept {result.kept:.0%} of the text" if result.kept is not None and result.kept < 0.95 else ""
             tqdm.write(f"{result.status:<9} {result.article_id}  {result.title}  "
-                       f"({result.passages} passages, {result.seconds:.1f}s)")
+                       f"({result.passages} passages, {result.seconds:.1f}s{kept})")
+            if result.kept is not None and result.kept < result.KEPT_NOTICE:
+                tqdm.write(f"          note: the cleaner removed {1 - result.kept:.0%} of {result.origin} as page "
+                           "clutter; check it with `kb show`", file=sys.stderr)
     bar.close()
     seconds = time.perf_counter() - started
     # The summary goes beside the per-article output: stdout in text mode, stderr with --json so that

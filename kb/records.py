@@ -138,6 +138,10 @@ class IngestResult:
     reason: str | None = None  # why it was rejected, in English
     code: str | None = None  # the kind of rejection (IngestError.code), for front ends to say it their way
     params: dict = field(default_factory=dict)  # the rejection's values (IngestError.params)
+    kept: float | None = None  # share of the input's text characters kept after clutter removal
+
+    # Below this share kept, the result says how much the cleaner removed (page clutter is rarely more).
+    KEPT_NOTICE = 0.7
 
     def to_dict(self) -> dict:
         return {
@@ -149,4 +153,5 @@ class IngestResult:
             "origin": self.origin,
             "reason": self.reason,
             "code": self.code,
+            "kept": self.kept,
         }

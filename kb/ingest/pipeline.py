@@ -37,6 +37,7 @@ class _Pending:
     passages: list[Passage] | None = None
     replaces: str | None = None
     result: IngestResult | None = None
+    kept: float | None = None  # share of the text's characters the cleaner kept
 
 
 class Ingestion:
@@ -109,6 +110,8 @@ class Ingestion:
                                            item.article.title, len(item.passages))
         for item in batch:
             item.result.seconds = item.seconds
+            if item.result.status != "rejected":
+                item.result.kept = item.kept
         return [item.result for item in batch]
 
     def _plan(self, live: list[_Pending]) -> list[list[_Pending]]:
@@ -155,6 +158,8 @@ def prepare(origin: str, load: Callable[[], Document], script: str | None) -> _P
     item = _Pending(origin)
     try:
         doc = load()
+        if doc.raw_chars:
+            item.kept = round(sum(1 for ch in doc.body if not ch.isspace()) / doc.raw_chars, 4)
         item.article = article_head(doc, script=script)
         item.origin = doc.origin or item.article.url or item.article.title
     except IngestError as exc:
