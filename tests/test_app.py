@@ -16,6 +16,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kb.chat import is_followup
+from kb.records import IngestResult
+from ui.add import ingest_uploads
+from ui.render import (REJECTIONS, answer_html, escape_text, explain_rejection, explain_result, highlight_html,
+                       link_html, original_span, safe_url)
+from ui.session import open_knowledge_base
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 SEED = ROOT / "corpus" / "marsbit-2025-12-10-fed-qt-to-rmp.zh-Hant.txt"
@@ -30,7 +37,7 @@ def _load_app_module():
     return module
 
 
-app = _load_app_module()
+app = _load_app_module()  # app.py imports by file path too (its pure helpers live in ui/)
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -112,27 +119,27 @@ def last_answer(at: AppTest):
 
 def test_is_followup():
     for q in ("那情景B呢?", "那么B呢", "而日本呢?", "还有呢?", "還有情景C?", "情景B?", "RMP呢"):
-        assert app.is_followup(q), q
+        assert is_followup(q), q
     for q in ("美联储什么时候终止QT?", "RMP的规模大概有多大?", ""):
-        assert not app.is_followup(q), q
+        assert not is_followup(q), q
 
 
 # -- safe rendering helpers ----------------------------------------------------------------------
 
 def test_escape_and_highlight_are_inert():
     hostile = '<script>alert(1)</script> [点我](javascript:alert(1)) **粗** :red[x] $x$'
-    out = app.escape_text(hostile)
+    out = escape_text(hostile)
     for raw in ("<", ">", "[", "]", "(", ")", "*", ":", "$"):
         assert raw not in out
     assert "点我" in out and "alert" in out
-    html = app.highlight_html("前文。" + hostile + "后文。", 3, 3 + len(hostile))
+    html = highlight_html("前文。" + hostile + "后文。", 3, 3 + len(hostile))
     assert "<mark>" in html and "<script" not in html and "](javascript:" not in html
-    assert app.safe_url("javascript:alert(1)") is None
-    assert app.safe_url("data:text/html,x") is None
-    assert app.safe_url("https://example.com/a?b=1") == "https://example.com/a?b=1"
-    assert 'href="https://example.com/a"' in app.link_html("https://example.com/a")
-    assert "href" not in app.link_html("javascript:alert(1)")
-    assert app.answer_html("答案[1]。").count('class="kb-cite"') == 1
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("data:text/html,x") is None
+    assert safe_url("https://example.com/a?b=1") == "https://example.com/a?b=1"
+    assert 'href="https://example.com/a"' in link_html("https://example.com/a")
+    assert "href" not in link_html("javascript:alert(1)")
+    assert answer_html("答案[1]。").count('class="kb-cite"') == 1
 
 
 def test_original_span_finds_the_sentence_when_lengths_differ():
@@ -143,17 +150,17 @@ def test_original_span_finds_the_sentence_when_lengths_differ():
     c = Citation(n=1, article_id="x", title="t", source=None, author=None, published=None, url=None,
                  passage=simplified, passage_original=original, sentence="美联储宣布终止QT。",
                  sentence_original=original, sentence_start=0, position=0, score=1.0)
-    start, end = app.original_span(c)
+    start, end = original_span(c)
     assert original[start:end] == "美聯儲宣布終止QT。"
     same = Citation(**{**c.__dict__, "passage_original": "美聯儲宣布終止QT。其他內容。",
                        "sentence_original": "美聯儲宣布終止QT。"})
-    assert app.original_span(same) == (0, len("美聯儲宣布終止QT。"))
+    assert original_span(same) == (0, len("美聯儲宣布終止QT。"))
 
 
 def test_rejections_are_said_in_chinese_from_their_codes():
     from kb.ingest.errors import CODES
 
-    explain = app.explain_rejection
+    explain = explain_rejection
     assert "PNG" in explain("binary", {"kind": "png"}, "not a text file: it looks like a PNG image")
     assert explain("empty", {}, "empty input") == "内容为空"
     assert explain("too_large", {"size": 3000, "limit": 2000}) == "文件太大(3,000 字节,上限 2,000 字节)"
@@ -164,10 +171,10 @@ def test_rejections_are_said_in_chinese_from_their_codes():
     assert explain("too_large", {"size": "many", "limit": 2000}, "too large") == "too large"
     assert explain(None, {}, None) == "原因不明"
     # Every code the library can give has its Chinese words ("rejected" says nothing more than the reason).
-    assert set(CODES) - set(app.REJECTIONS) == {"rejected"}
-    result = app.IngestResult("x.gif", "rejected", reason="not a text file: it looks like a GIF image",
-                              code="binary", params={"kind": "gif"})
-    assert app.explain_result(result) == "不是文本文件(看起来是GIF 图片),只支持 txt、md、html"
+    assert set(CODES) - set(REJECTIONS) == {"rejected"}
+    result = IngestResult("x.gif", "rejected", reason="not a text file: it looks like a GIF image",
+                          code="binary", params={"kind": "gif"})
+    assert explain_result(result) == "不是文本文件(看起来是GIF 图片),只支持 txt、md、html"
 
 
 # -- the app -------------------------------------------------------------------------------------
@@ -276,14 +283,14 @@ def test_bad_uploads_show_errors_and_the_page_keeps_working(home, monkeypatch):
 
 
 def test_ingest_uploads_never_raises(home):
-    kb = app.open_knowledge_base()  # the app's own opener (cached per KB_HOME), on this test's store
+    kb = open_knowledge_base()  # the app's own opener (cached per KB_HOME), on this test's store
     assert kb.settings.home == home
-    results = app.ingest_uploads(kb, [("a.txt", b"\x00\x01\x02binary"), ("b.html", b"   ")])
+    results = ingest_uploads(kb, [("a.txt", b"\x00\x01\x02binary"), ("b.html", b"   ")])
     assert [r.status for r in results] == ["rejected", "rejected"]
     assert all(r.reason for r in results)
     seen = []
-    results = app.ingest_uploads(kb, [("c.txt", ARTICLE.encode("utf-8"))],
-                                 progress=lambda done, total, r: seen.append((done, total, r.status)))
+    results = ingest_uploads(kb, [("c.txt", ARTICLE.encode("utf-8"))],
+                             progress=lambda done, total, r: seen.append((done, total, r.status)))
     assert seen == [(1, 1, "added")]
 
 
