@@ -175,7 +175,6 @@ def explain_result(result: IngestResult) -> str:
     return explain_rejection(result.code, result.params, result.reason)
 
 
-STATUS_LABELS = {"added": "已添加", "unchanged": "未变化", "replaced": "已更新", "rejected": "未导入"}
 
 # The styles of the classes above; app.py writes them once per run (st.html).
 CSS = """
