@@ -28,7 +28,8 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kb.config import Settings  # noqa: E402
-from kb.evaluate import contains_answer, drcd_path, load_squad, percentile  # noqa: E402
+from kb.evaluate import (answer_measures, contains_answer, drcd_path, load_squad, percentile,  # noqa: E402
+                         retrieval_measures, summarise_answers)
 from kb.knowledge import KnowledgeBase  # noqa: E402
 
 class MemoQueries:
@@ -58,28 +59,47 @@ def copy_embedding_cache(kb: KnowledgeBase, other_home: Path) -> None:
 
 def score(kb: KnowledgeBase, questions: list[dict], mode: str, origins: dict[str, str], with_answers: bool,
           query_seconds: dict[str, float]) -> dict:
-    ranks, gold_ranks, latencies, answer_hits = [], [], [], 0
+    ranks, gold_ranks, latencies, answer_ms, rows = [], [], [], [], []
     for item in tqdm(questions, desc=mode, unit="q", file=sys.stderr):
+        answerable = item.get("answerable", True)
         started = time.perf_counter()
         question = kb.read(item["question"])
         hits = kb.search(question, k=10, mode=mode)
         latencies.append((time.perf_counter() - started) * 1000)
-        ranks.append(next((i + 1 for i, h in enumerate(hits) if contains_answer(h.passage.text, item["answers"])), None))
-        gold_ranks.append(next((i + 1 for i, h in enumerate(hits) if origins[h.article.id] == item["gold"]), None))
+        if answerable:
+            ranks.append(next((i + 1 for i, h in enumerate(hits) if contains_answer(h.passage.text, item["answers"])), None))
+            gold_ranks.append(next((i + 1 for i, h in enumerate(hits) if origins[h.article.id] == item["gold"]), None))
         if with_answers:
+            started = time.perf_counter()
             result = kb.compose(question, hits[:5], script="hans", use_llm=False)
-            answer_hits += (not result.abstained) and contains_answer(result.text, item["answers"])
-    n = len(questions)
+            answer_ms.append((time.perf_counter() - started) * 1000)
+            rows.append({"answerable": answerable, "abstained": result.abstained, "kind": question.kind,
+                         **answer_measures(result, item)})
+    n = max(len(ranks), 1)
     at = lambda rs, k: round(sum(1 for r in rs if r and r <= k) / n, 4)  # noqa: E731
     embed_ms = [query_seconds[q["question"]] * 1000 for q in questions if q["question"] in query_seconds]
-    return {
-        "mode": mode, "recall@1": at(ranks, 1), "recall@5": at(ranks, 5), "recall@10": at(ranks, 10),
-        "mrr@10": round(sum(1 / r for r in ranks if r) / n, 4),
-        "gold@1": at(gold_ranks, 1), "gold@5": at(gold_ranks, 5),
-        "answer_hit": round(answer_hits / n, 4) if with_answers else None,
+    row = {
+        "mode": mode, **retrieval_measures(ranks), "gold@1": at(gold_ranks, 1), "gold@5": at(gold_ranks, 5),
         "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
         "embed_p50_ms": round(percentile(embed_ms, 0.5), 1) if mode != "keyword" else 0.0,
     }
+    if with_answers:
+        row.update(summarise_answers(rows))
+        row["answer_p50_ms"] = round(percentile(answer_ms, 0.5), 1)
+        row["answer_p95_ms"] = round(percentile(answer_ms, 0.95), 1)
+    return row
+
+
+def split_half(docs: list, questions: list[dict]) -> tuple[list, list[dict]]:
+    """Every other article (by title, in file order) stays; the questions of the others are marked
+    unanswerable: the store holds nothing about them, so the right answer is an abstention."""
+    titles = list(dict.fromkeys(d.title for d in docs))
+    kept_titles = set(titles[::2])
+    kept = [d for d in docs if d.title in kept_titles]
+    kept_ids = {d.origin for d in kept}
+    for item in questions:
+        item["answerable"] = item["gold"] in kept_ids
+    return kept, questions
 
 
 def main() -> None:
@@ -91,10 +111,16 @@ def main() -> None:
     parser.add_argument("--weights", default="0.6", help="keyword weights of the hybrid to report, comma-separated")
     parser.add_argument("--modes", default="keyword,dense,hybrid")
     parser.add_argument("--seed-cache", default="", help="stores whose embedding cache to reuse, comma-separated")
+    parser.add_argument("--data", help="another SQuAD-format file (e.g. CMRC 2018's trial split); default DRCD dev")
+    parser.add_argument("--half", action="store_true",
+                        help="store only every other article; the other half's questions have no answer in the store")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    docs, questions = load_squad(drcd_path(), args.limit)
+    data = Path(args.data) if args.data else drcd_path()
+    docs, questions = load_squad(data, args.limit, source="CMRC" if args.data and "cmrc" in args.data.lower() else "DRCD")
+    if args.half:
+        docs, questions = split_half(docs, questions)
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kb-drcd-"))
     settings = Settings(home=home, embed_model=args.model, passage_chars=args.passage_chars)
     base = KnowledgeBase(settings)
@@ -117,16 +143,17 @@ def main() -> None:
         row = score(kb, questions, "hybrid", origins, True, embedder.seconds)
         row["mode"] = f"hybrid kw={weight}"
         rows.append(row)
-    summary = {"paragraphs": len(docs), "passages": passage_count, "questions": len(questions),
+    summary = {"data": data.name, "half": args.half, "paragraphs": len(docs), "passages": passage_count,
+               "questions": len(questions),
                "ingest_seconds": round(ingest_seconds, 1), "passage_chars": args.passage_chars,
                "model": embedder.name, "rows": rows}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
         return
-    print(f"DRCD dev: {len(docs)} paragraphs -> {passage_count} passages, {len(questions)} questions; "
+    print(f"{data.name}: {len(docs)} paragraphs -> {passage_count} passages, {len(questions)} questions; "
           f"ingest {ingest_seconds:.0f} s; model {embedder.name}; passage budget {args.passage_chars}")
-    columns = ["mode", "recall@1", "recall@5", "recall@10", "mrr@10", "gold@1", "gold@5", "answer_hit",
-               "p50_ms", "p95_ms", "embed_p50_ms"]
+    columns = ["mode", "recall@1", "recall@5", "mrr@10", "gold@1", "gold@5", "answer_hit", "answer@1", "abstained",
+               "unanswerable_abstained", "short_share", "short_em", "short_f1", "p50_ms", "p95_ms", "answer_p95_ms"]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     for row in rows:

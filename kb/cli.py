@@ -202,9 +202,11 @@ def cmd_eval(args) -> int:
     if args.json:
         _print_json(report)
         return 0
-    for key in ("questions", "recall@1", "recall@5", "recall@10", "mrr@10", "answer_hit", "abstained",
-                "latency_p50_ms", "latency_p95_ms"):
-        print(f"{key:>15}: {report[key]}")
+    for key, value in report.items():
+        if key not in ("missed", "by_kind"):
+            print(f"{key:>22}: {value}")
+    if report.get("by_kind"):
+        print(f"{'answer_hit by kind':>22}: " + ", ".join(f"{k} {v}" for k, v in report["by_kind"].items()))
     if report["missed"]:
         print("missed:")
         for q in report["missed"]:

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import time
+from collections import Counter
 from pathlib import Path
 
 from tqdm import tqdm
@@ -63,40 +64,92 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def answer_measures(answer, item: dict) -> dict:
+    """How one composed answer fares against a question's gold answers:
+    hit (the answer text holds a gold answer; with "all", every one), at1 (the short answer, or else the
+    first quoted sentence, holds one), and the short answer's exact match and F1 (character level)."""
+    golds = item.get("answers") or []
+    if item.get("all"):
+        hit = all(contains_answer(answer.text, [g]) for g in golds)
+    else:
+        hit = contains_answer(answer.text, golds)
+    first = answer.short or (answer.citations[0].sentence if answer.citations else "")
+    measures = {"hit": (not answer.abstained) and hit,
+                "at1": (not answer.abstained) and contains_answer(first, golds), "short": answer.short}
+    if answer.short:
+        short = normalise(answer.short)
+        measures["em"] = any(short == normalise(g) for g in golds)
+        measures["f1"] = max((_f1(short, normalise(g)) for g in golds), default=0.0)
+    return measures
+
+
+def _f1(predicted: str, gold: str) -> float:
+    common = sum((Counter(predicted) & Counter(gold)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
 def evaluate(kb, questions: list[dict], *, k: int = 10, mode: str = "hybrid", answers: bool = True,
              progress: bool = False) -> dict:
-    """Recall@1/5/10, MRR@10 and answer_hit over `questions` ({"question", "answers"})."""
+    """Retrieval (Recall@1/5/10, MRR@10 over the answerable questions) and answer measures over `questions`
+    ({"question", "answers", optional "answerable": false for questions the store cannot answer, "all"})."""
     ranks: list[int | None] = []
-    answer_hits = abstained = 0
     latencies: list[float] = []
     missed: list[str] = []
+    rows: list[dict] = []
     for item in tqdm(questions, disable=not progress, unit="q"):
+        answerable = item.get("answerable", True) and bool(item.get("answers"))
         started = time.perf_counter()
         question = kb.read(item["question"])
         hits = kb.search(question, k=max(k, 10), mode=mode)
         latencies.append((time.perf_counter() - started) * 1000)
-        rank = next((i + 1 for i, h in enumerate(hits[:k]) if contains_answer(h.passage.text, item["answers"])), None)
-        ranks.append(rank)
-        if rank is None:
-            missed.append(item["question"])
+        if answerable and item.get("type") != "article_fact":  # an article fact is in no passage
+            rank = next((i + 1 for i, h in enumerate(hits[:k]) if contains_answer(h.passage.text, item["answers"])), None)
+            ranks.append(rank)
+            if rank is None:
+                missed.append(item["question"])
         if answers:
             result = kb.compose(question, hits[:5], script="hans", use_llm=False)
-            abstained += result.abstained
-            answer_hits += (not result.abstained) and contains_answer(result.text, item["answers"])
-    n = max(len(questions), 1)
+            rows.append({"answerable": answerable, "abstained": result.abstained, "kind": question.kind,
+                         **answer_measures(result, item)})
+    report = {"questions": len(questions), **retrieval_measures(ranks),
+              "latency_p50_ms": round(percentile(latencies, 0.5), 1),
+              "latency_p95_ms": round(percentile(latencies, 0.95), 1)}
+    if answers:
+        report.update(summarise_answers(rows))
+    report["missed"] = missed
+    return report
+
+
+def retrieval_measures(ranks: list[int | None]) -> dict:
+    n = max(len(ranks), 1)
 
     def recall(at: int) -> float:
         return round(sum(1 for r in ranks if r is not None and r <= at) / n, 4)
 
+    return {"recall@1": recall(1), "recall@5": recall(5), "recall@10": recall(10),
+            "mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4)}
+
+
+def summarise_answers(rows: list[dict]) -> dict:
+    """answer_hit, answer@1 and the false-abstention share over the answerable questions; the share of
+    unanswerable ones abstained; short answers: the share that get one, their exact match and F1."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    shorts = [r for r in answerable if r["short"]]
+    share = lambda part, whole: round(len(part) / len(whole), 4) if whole else None  # noqa: E731
     return {
-        "questions": len(questions),
-        "recall@1": recall(1),
-        "recall@5": recall(5),
-        "recall@10": recall(10),
-        "mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4),
-        "answer_hit": round(answer_hits / n, 4) if answers else None,
-        "abstained": round(abstained / n, 4) if answers else None,
-        "latency_p50_ms": round(percentile(latencies, 0.5), 1),
-        "latency_p95_ms": round(percentile(latencies, 0.95), 1),
-        "missed": missed,
+        "answer_hit": share([r for r in answerable if r["hit"]], answerable),
+        "answer@1": share([r for r in answerable if r["at1"]], answerable),
+        "abstained": share([r for r in answerable if r["abstained"]], answerable),
+        "unanswerable": len(unanswerable),
+        "unanswerable_abstained": share([r for r in unanswerable if r["abstained"]], unanswerable),
+        "short_share": share(shorts, answerable),
+        "short_em": round(sum(r["em"] for r in shorts) / len(shorts), 4) if shorts else None,
+        "short_f1": round(sum(r["f1"] for r in shorts) / len(shorts), 4) if shorts else None,
+        "by_kind": {kind: share([r for r in answerable if r["kind"] == kind and r["hit"]],
+                                [r for r in answerable if r["kind"] == kind])
+                    for kind in sorted({r["kind"] for r in answerable})},
     }

@@ -154,8 +154,23 @@ class KnowledgeBase:
 
         if isinstance(question, str):
             question = self.read(question)
+        only = None
+        if question.kind == "article_fact" and self.store.count()[0] == 1:
+            only = self.store.articles()[0]
+        similarity = self._similarity(question) if question.language != "zh" else None
         return answering.answer(question, hits, script=script, settings=self.settings, use_llm=use_llm,
-                                on_token=on_token)
+                                on_token=on_token, following=self.store.next_passage, only_article=only,
+                                similarity=similarity)
+
+    def _similarity(self, question):
+        """Cosine of the question against sentences, by the embedder (for questions in another language:
+        an English question shares no words with Chinese sentences, but the multilingual model reads both)."""
+        def similarity(sentences: list[str]) -> list[float]:
+            from kb.embed import normalise
+
+            query = normalise(self.embedder.embed_query(question.text))
+            return [float(v) for v in normalise(self.embedder.embed_passages(sentences)) @ query]
+        return similarity
 
     def ask(self, question: str, k: int = 5, *, script: str | None = None, use_llm: bool | None = None,
             on_token: Callable[[str], None] | None = None, **filters) -> Answer:

@@ -98,8 +98,10 @@ class Citation:
     sentence: str
     sentence_original: str
     sentence_start: int  # offset of the sentence inside `passage` (same in passage_original)
-    position: int
+    position: int  # the passage's position in its article; -1 for a citation of the article itself
     score: float
+    kind: str = "passage"  # "passage": a sentence of a passage; "article": the article's record (author, date…)
+    page: int | None = None  # the page the passage starts on, for sources with pages
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,6 +117,8 @@ class Answer:
     script: str = "hans"
     generated_by: str = "extractive"
     warnings: list[str] = field(default_factory=list)
+    short: str | None = None  # the answer itself (an amount, a date, a name), when one is clear
+    kind: str = "other"  # the kind of answer the question expected
 
     def to_dict(self) -> dict:
         return {
@@ -122,6 +126,8 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
+            "short": self.short,
+            "kind": self.kind,
             "generated_by": self.generated_by,
             "warnings": self.warnings,
         }

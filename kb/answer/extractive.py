@@ -1,24 +1,54 @@
-"""The answer without a language model: sentences of the top passages scored against the question
-(IDF-weighted term overlap plus the passage's retrieval score), the best quoted, each with its
-`[n]`. Nothing is written that is not in a passage. When the question's distinctive terms are
-missing from the evidence, it abstains and the nearest passages are shown instead."""
+"""The answer without a language model: sentences of the top passages scored against the question,
+the best quoted, each with its `[n]`. Nothing is written that is not in a passage.
+
+A sentence scores by the share of the question's content (IDF-weighted, synonyms counting as the
+word; the sentence before it in its line and its section's heading count as context), by its
+passage's retrieval score, and by whether it holds what the question asks for (an amount, a date, a
+name, a definition…: kb.answer.kinds). A lead-in that ends with a colon brings the list items after
+it. Where the question expects an amount, a date or a name and the first sentence holds one clear
+candidate, the answer leads with it (`Answer.short`).
+
+It abstains, showing the nearest passages instead, when the evidence does not hold the answer: a
+name or domain term of the question is in no retrieved and no stored passage, the content words
+are barely covered, or no well-covered sentence holds anything of the expected kind.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Callable
 
+from kb.answer import kinds
 from kb.answer.render import citation_for, in_script, no_answer_text
-from kb.records import Answer, Citation, Hit
+from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
 from kb.retrieve.scoring import coverage as term_coverage, sentence_spans
-from kb.text import convert, synonyms, tokenize
+from kb.text import convert, synonyms, token_set
 
 ABSTAIN_COVERAGE = 0.05  # the best passage must hold at least this share of the question's IDF mass
 # Sentence selection, tuned on DRCD dev and the seed questions (bench/drcd.py, README):
 # a sentence scores COVERAGE_WEIGHT * its IDF-weighted term coverage + the rest * its passage's score,
-# and every sentence within KEEP_RATIO of the best is quoted, up to MAX_SENTENCES.
+# plus KIND_WEIGHT when it holds what the question asks for; every sentence within KEEP_RATIO of the
+# best is quoted, up to MAX_SENTENCES.
 MAX_SENTENCES = 3
 COVERAGE_WEIGHT = 0.65
+KIND_WEIGHT = 0.15
+# A question not written in Chinese shares few words with the passages: what it asks for weighs more.
+KIND_WEIGHT_OTHER_LANGUAGE = 0.5
 KEEP_RATIO = 0.6
+MAX_ITEMS = 6  # list items quoted after a lead-in
+# Kinds whose short answer is shown: none, measured. On DRCD dev (first 300 paragraphs, 1,069 questions)
+# the single candidate of the first sentence held a gold answer for 0.67 of time, 0.50 of quantity,
+# 0.63 of person and 0.60 of place questions, and no coverage or margin condition reached the 0.8
+# precision a shown answer needs (README, "Answers"). Article facts, read from the record, are shown.
+SHOW_SHORT: tuple[str, ...] = ()
+# A question's kind must show in one of the sentences covering at least this share of what the best covers.
+KIND_EVIDENCE = 0.6
+SOURCES_NOTE = "The sources are in Chinese; the answer quotes them as written."
+_ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)")
+_LEAD_IN = re.compile(r"[:：]\s*$")
+_DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|\bhow long\b|\bhow many (years|months|days)\b")
+_GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 
 @dataclass
@@ -28,29 +58,61 @@ class ScoredSentence:
     end: int
     score: float
     coverage: float
+    holds: bool = True  # holds something of the expected kind (itself, or the sentence it leans on)
+    leans_on: tuple[int, int] | None = None  # the sentence before it in its line, when that holds what it lacks
 
 
-def score_sentences(question: Question, hits: list[Hit]) -> tuple[list[ScoredSentence], float]:
-    """Every sentence of the hits scored against the question, best first, and the evidence coverage."""
+def score_sentences(question: Question, hits: list[Hit],
+                    similarity: Callable[[list[str]], list[float]] | None = None) -> tuple[list[ScoredSentence], float]:
+    """Every sentence of the hits scored against the question, best first, and the evidence coverage.
+
+    `similarity` (the question's embedding against each sentence's) stands in for word coverage in a
+    question not written in Chinese, which shares almost no words with the passages."""
     weights = question.weights
+    duration = bool(_DURATION.search(question.text.lower()))
     scored: list[ScoredSentence] = []
     best_coverage = 0.0
     for hit in hits:
-        best_coverage = max(best_coverage, term_coverage(weights, set(tokenize(hit.passage.text))))
+        text = hit.passage.text
+        heading = token_set(hit.passage.section) if hit.passage.section else set()
+        best_coverage = max(best_coverage, term_coverage(weights, token_set(text) | heading))
         previous_tokens: set[str] = set()
+        previous: tuple[int, int] | None = None
         previous_end = -2
-        for start, end in sentence_spans(hit.passage.text):
-            sentence = hit.passage.text[start:end]
-            tokens = set(tokenize(sentence))
-            # A sentence often leans on the one before it in its line (他们预测… after 「回补派」…):
-            # half its coverage comes from the pair.
-            context = previous_tokens if "\n" not in hit.passage.text[previous_end:start] else set()
-            coverage = 0.5 * term_coverage(weights, tokens) + 0.5 * term_coverage(weights, tokens | context)
-            previous_tokens, previous_end = tokens, end
-            scored.append(ScoredSentence(hit, start, end, COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * hit.score,
-                                         coverage))
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            tokens = token_set(sentence)
+            # A sentence often leans on the one before it in its line (他们预测… after 「回补派」…) and
+            # on its section's heading (规模 in "RMP规模之谜"): half its coverage comes from them.
+            same_line = "\n" not in text[previous_end:start]
+            context = previous_tokens if same_line else set()
+            coverage = 0.5 * term_coverage(weights, tokens) + 0.5 * term_coverage(weights, tokens | context | heading)
+            holds = kinds.holds(question.kind, sentence, duration)
+            leans_on = None
+            if same_line and previous and question.kind in kinds.SHORT_KINDS \
+                    and not kinds.entities(question.kind, sentence, duration) \
+                    and kinds.entities(question.kind, text[previous[0]:previous[1]], duration):
+                holds, leans_on = True, previous  # 他认为… after 美联储理事斯蒂芬·米兰提出…
+            previous_tokens, previous_end, previous = tokens, end, (start, end)
+            score = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * hit.score
+            if question.kind in kinds.SHORT_KINDS or question.kind in ("definition", "reason"):
+                score += (KIND_WEIGHT if question.language == "zh" else KIND_WEIGHT_OTHER_LANGUAGE) * holds
+            scored.append(ScoredSentence(hit, start, end, score, coverage, holds, leans_on))
+    if similarity is not None and question.language != "zh" and scored:
+        _score_by_meaning(scored, similarity, question.kind)
     scored.sort(key=lambda s: -s.score)
     return scored, best_coverage
+
+
+def _score_by_meaning(scored: list[ScoredSentence], similarity, kind: str) -> None:
+    """Coverage replaced by the sentences' similarity to the question, scaled to [0, 1] among them."""
+    values = similarity([s.hit.passage.text[s.start:s.end] for s in scored])
+    low, high = min(values), max(values)
+    for sentence, value in zip(scored, values):
+        meaning = (value - low) / (high - low) if high > low else 1.0
+        sentence.score = COVERAGE_WEIGHT * meaning + (1 - COVERAGE_WEIGHT) * sentence.hit.score
+        if kind in kinds.SHORT_KINDS or kind in ("definition", "reason"):
+            sentence.score += KIND_WEIGHT_OTHER_LANGUAGE * sentence.holds
 
 
 def missing_terms(question: Question, hits: list[Hit]) -> list[str]:
@@ -61,21 +123,66 @@ def missing_terms(question: Question, hits: list[Hit]) -> list[str]:
     A term counts as held when the retrieved passages (or their titles) mention it or a synonym,
     or when any stored passage does (the question's document frequencies): jieba tags ordinary
     words such as 东西 or 海港 as place names, and a word the store knows is a retrieval miss,
-    not a gap in knowledge.
+    not a gap in knowledge. A letter or number glued to a word names a thing of its own (情景D).
     """
     evidence = convert.fold_width("\n".join(f"{h.article.title}\n{h.passage.text}" for h in hits).lower())
-    return [term for term in question.named
-            if not any(word in evidence for word in synonyms(term)) and not question.stored(term)]
+    missing = [term for term in question.named
+               if not any(word in evidence for word in synonyms(term)) and not question.stored(term)]
+    glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)]
+    return missing + [name for name in glued if name not in evidence and name not in missing]
 
 
-def extractive_answer(question: Question, hits: list[Hit], script: str) -> Answer:
+def extractive_answer(question: Question, hits: list[Hit], script: str,
+                      following: Callable[[Passage], Passage | None] | None = None,
+                      similarity: Callable[[list[str]], list[float]] | None = None) -> Answer:
+    """The quoted answer; `following` gives the passage after a passage (for lists that run on),
+    `similarity` scores sentences by meaning for a question in another language."""
+    def abstain(warnings: list[str] | None = None) -> Answer:
+        return Answer(question.asked, no_answer_text(script), True, [], hits, script, warnings=warnings or [],
+                      kind=question.kind)
+
     if not hits:
-        return Answer(question.asked, no_answer_text(script), True, [], hits, script)
-    scored, coverage = score_sentences(question, hits)
+        return abstain()
+    scored, coverage = score_sentences(question, hits, similarity)
     missing = missing_terms(question, hits)
-    if coverage < ABSTAIN_COVERAGE or not scored or missing:
-        warnings = [f"未在资料中找到: {'、'.join(missing)}"] if missing else []
-        return Answer(question.asked, no_answer_text(script), True, [], hits, script, warnings=warnings)
+    if missing:
+        return abstain([f"未在资料中找到: {'、'.join(missing)}"])
+    if not scored or (question.weights and coverage < ABSTAIN_COVERAGE):
+        return abstain()
+    if question.kind in kinds.EVIDENCE_KINDS and not any(
+            s.holds for s in scored if s.coverage >= KIND_EVIDENCE * scored[0].coverage):
+        return abstain([f"资料中没有找到所问的{question.kind}"])
+    chosen = _choose(scored)
+    citations: list[Citation] = []
+    numbers: dict[tuple[str, int], int] = {}
+    parts = []
+
+    def quote(hit: Hit, start: int, end: int) -> str:
+        key = (hit.passage.id, start)
+        if key not in numbers:
+            numbers[key] = len(citations) + 1
+            citations.append(citation_for(numbers[key], hit, start, end))
+        cite = citations[numbers[key] - 1]
+        return in_script(cite.sentence, cite.sentence_original, hit.article.script, script) + f"[{numbers[key]}]"
+
+    for item in chosen:
+        if item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen):
+            parts.append(quote(item.hit, *item.leans_on))  # what "他" or "他们" stands for
+        parts.append(quote(item.hit, item.start, item.end))
+        if _LEAD_IN.search(item.hit.passage.text[item.start:item.end]):
+            parts += [quote(hit, start, end) for hit, start, end in _items_after(item, following)]
+    short = _short_answer(question, chosen[0])
+    text = "".join(parts)
+    warnings = []
+    if question.language != "zh":
+        warnings.append(SOURCES_NOTE)
+    if short:
+        text = f"**{in_script(short, short, 'hans', script)}** " + text
+    return Answer(question.asked, text, False, citations, hits, script, warnings=warnings, short=short,
+                  kind=question.kind)
+
+
+def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
     best = scored[0].score
     chosen: list[ScoredSentence] = []
     quoted: set[str] = set()  # overlapping passages repeat a sentence: quote it once
@@ -86,15 +193,50 @@ def extractive_answer(question: Question, hits: list[Hit], script: str) -> Answe
         if sentence not in quoted and sum(1 for c in chosen if c.hit is candidate.hit) < 2:
             chosen.append(candidate)
             quoted.add(sentence)
-    citations: list[Citation] = []
-    numbers: dict[tuple[str, int], int] = {}
-    parts = []
-    for item in chosen:
-        key = (item.hit.passage.id, item.start)
-        if key not in numbers:
-            numbers[key] = len(citations) + 1
-            citations.append(citation_for(numbers[key], item.hit, item.start, item.end))
-        cite = citations[numbers[key] - 1]
-        parts.append(in_script(cite.sentence, cite.sentence_original, item.hit.article.script, script)
-                     + f"[{numbers[key]}]")
-    return Answer(question.asked, "".join(parts), False, citations, hits, script)
+    return chosen
+
+
+def _items_after(lead: ScoredSentence, following) -> list[tuple[Hit, int, int]]:
+    """The first sentence of each list item after a lead-in ("市场主要分为两大阵营:"), in its passage and,
+    when the list runs on, in the next one. Items at the first item's indent only (not their sub-points)."""
+    items: list[tuple[Hit, int, int]] = []
+    hit, offset, indent = lead.hit, lead.end, None
+    seen: set[str] = set()
+    for continuation in (False, True):
+        text = hit.passage.text
+        line_end = text.find("\n", offset)
+        position = line_end + 1 if line_end >= 0 else len(text)
+        for line in text[position:].split("\n"):
+            if len(items) >= MAX_ITEMS:
+                return items
+            stripped = line.strip()
+            if stripped and _ITEM.match(line):
+                depth = len(line) - len(line.lstrip())
+                indent = depth if indent is None else indent
+                if depth == indent:
+                    spans = sentence_spans(line) or [(0, len(line))]
+                    start, end = position + spans[0][0], position + spans[0][1]
+                    if text[start:end] not in seen:
+                        seen.add(text[start:end])
+                        items.append((hit, start, end))
+            elif stripped and items:
+                return items  # the list ended
+            position += len(line) + 1
+        nxt = following(hit.passage) if following and not continuation else None
+        if nxt is None:
+            break
+        # The next passage repeats the last sentence of this one: it starts inside the last item.
+        hit, offset = Hit(passage=nxt, article=hit.article, score=hit.score), 0
+    return items
+
+
+def _short_answer(question: Question, top: ScoredSentence) -> str | None:
+    """The one candidate of the expected kind in the first quoted sentence, if there is exactly one
+    that the question does not already name."""
+    if question.kind not in SHOW_SHORT:
+        return None
+    start = top.leans_on[0] if top.leans_on else top.start
+    sentence = top.hit.passage.text[start:top.end]
+    candidates = [c for c in kinds.entities(question.kind, sentence, bool(_DURATION.search(question.text.lower())))
+                  if c and c not in question.text]
+    return candidates[0] if len(candidates) == 1 else None

@@ -30,7 +30,16 @@ def citation_for(n: int, hit: Hit, start: int, end: int) -> Citation:
         author=hit.article.author, published=hit.article.published, url=hit.article.url,
         passage=passage.text, passage_original=passage.text_original, sentence=passage.text[start:end],
         sentence_original=sentence_original, sentence_start=start, position=passage.position,
-        score=round(hit.score, 4),
+        score=round(hit.score, 4), page=passage.page,
+    )
+
+
+def article_citation(n: int, article) -> Citation:
+    """Citation [n] of an article's own record: what an article-fact answer rests on."""
+    return Citation(
+        n=n, article_id=article.id, title=article.title, source=article.source, author=article.author,
+        published=article.published, url=article.url, passage="", passage_original="", sentence="",
+        sentence_original="", sentence_start=0, position=-1, score=1.0, kind="article",
     )
 
 

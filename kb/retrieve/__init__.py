@@ -81,7 +81,7 @@ def search(store, embedder, question: Question, *, k: int = 5, mode: str = "hybr
         fused = dict(ranked)
         chosen.update((pid, fused[pid]) for pid, _ in keyword[:KEYWORD_RERANK])
         texts = store.get_passages(list(chosen))
-        weights = question.weights
+        weights = question.token_weights
         rescored = [(pid, (score + rerank_weight * best_sentence_coverage(weights, texts[pid].text))
                      / (1 + rerank_weight)) for pid, score in chosen.items() if pid in texts]
         ranked = sorted(rescored, key=lambda item: -item[1]) + [item for item in ranked if item[0] not in chosen]

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from typing import Sequence
 
-from kb.text import split_sentences, synonyms, tokenize
+from kb.text import split_sentences, synonyms, token_set
 
 # Jieba tokens of a full passage (300 characters; DRCD prose runs ~0.47 tokens a character): the
 # length BM25 calls normal, fixed so that scores do not depend on what else the store holds.
@@ -57,7 +57,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def best_sentence_coverage(weights: dict[str, float], text: str) -> float:
-    return max((coverage(weights, set(tokenize(text[a:b]))) for a, b in sentence_spans(text)), default=0.0)
+    return max((coverage(weights, token_set(text[a:b])) for a, b in sentence_spans(text)), default=0.0)
 
 
 def minmax(scored: Sequence[tuple[str, float]]) -> dict[str, float]:

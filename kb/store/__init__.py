@@ -147,6 +147,10 @@ class Store:
     def passages(self, article_id: str | None = None) -> list[Passage]:
         return self.records.passages(article_id)
 
+    def next_passage(self, passage: Passage) -> Passage | None:
+        """The passage after `passage` in its article, if any."""
+        return self.records.passage_at(passage.article_id, passage.position + 1)
+
     def get_passages(self, ids: Sequence[str]) -> dict[str, Passage]:
         return self.records.passages_by_id(ids)
 

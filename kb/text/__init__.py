@@ -8,7 +8,7 @@ from kb.text.convert import (
     has_traditional_only,
 )
 from kb.text.passages import split_sentences, cut_passages, PassageSpan
-from kb.text.tokens import expand_query, named_terms, synonyms, tokenize, tokenize_query
+from kb.text.tokens import data_lines, expand_query, named_terms, synonyms, tagged, token_set, tokenize, tokenize_query
 
 __all__ = [
     "detect_script",
@@ -21,6 +21,9 @@ __all__ = [
     "cut_passages",
     "PassageSpan",
     "tokenize",
+    "data_lines",
+    "tagged",
+    "token_set",
     "named_terms",
     "tokenize_query",
     "expand_query",

@@ -49,7 +49,9 @@ def detect_script(text: str) -> str:
     if cjk == 0:
         return "hans"
     simplified = convert(sample, "t2s")
-    if _changed(sample, simplified) < max(2, cjk * 0.01):
+    # One changed character decides a short text (a question: "LCR是什麼?"); in longer text a stray
+    # character that OpenCC would change is not enough.
+    if _changed(sample, simplified) < (1 if cjk < 20 else max(2, cjk * 0.01)):
         return "hans"
     # Round-trip through Simplified into each regional standard: the closer one is the source's.
     to_tw = _changed(sample, convert(simplified, "s2tw"))

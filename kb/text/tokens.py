@@ -15,7 +15,8 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _lock = threading.Lock()
 
 
-def _data_lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
+    """The lines of a word list in kb/text/data/, without blanks and # comments."""
     text = resources.files("kb.text").joinpath("data", name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
@@ -24,7 +25,7 @@ def _data_lines(name: str) -> list[str]:
 def _tokenizer() -> jieba.Tokenizer:
     with _lock:
         tokenizer = dictionary.tokenizer()
-        for line in _data_lines("userdict.txt"):
+        for line in data_lines("userdict.txt"):
             word, *rest = line.split()
             freq = int(rest[0]) if rest and rest[0].isdigit() else None
             tokenizer.add_word(word, freq, tag="nz")  # a domain term, see `named_terms`
@@ -42,6 +43,14 @@ def _pos_tokenizer():
     return dictionary.pos_tokenizer(_tokenizer())
 
 
+@lru_cache(maxsize=4096)
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, part-of-speech tag) pairs of `text`, jieba's tags with kb's domain words tagged nz;
+    remembered, since the same sentences come back question after question."""
+    jieba.setLogLevel(60)
+    return tuple((w.word, w.flag) for w in _pos_tokenizer().lcut(fold_width(text)))
+
+
 def named_terms(text: str) -> list[str]:
     """Words of `text` that name an entity or a domain term (lower-cased), e.g. 欧洲央行, CPI, 基点."""
     jieba.setLogLevel(60)
@@ -52,7 +61,7 @@ def named_terms(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    return frozenset(_data_lines("stopwords.txt"))
+    return frozenset(data_lines("stopwords.txt"))
 
 
 def _clean(tokens: list[str]) -> list[str]:
@@ -71,6 +80,13 @@ def tokenize(text: str) -> list[str]:
     return _clean(_tokenizer().lcut_for_search(fold_width(text)))
 
 
+@lru_cache(maxsize=16384)
+def token_set(text: str) -> frozenset[str]:
+    """The distinct tokens of a sentence or passage, remembered: answering and re-ranking weigh the same
+    passages' sentences question after question."""
+    return frozenset(tokenize(text))
+
+
 def tokenize_query(text: str) -> list[str]:
     """Query tokens, the same segmentation as the index so both sides meet."""
     return tokenize(text)
@@ -79,7 +95,7 @@ def tokenize_query(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _synonym_groups() -> dict[str, frozenset[str]]:
     groups: dict[str, frozenset[str]] = {}
-    for line in _data_lines("synonyms.txt"):
+    for line in data_lines("synonyms.txt"):
         words = frozenset(w.lower() for w in line.split())
         for word in words:
             groups[word] = groups.get(word, frozenset()) | words

@@ -47,12 +47,12 @@ def _reason(exc: Exception) -> str:
 
 
 def generate_answer(question: str, hits: list[Hit], extractive: Answer, settings: Settings, *, script: str,
-                    on_token: Callable[[str], None] | None = None) -> Answer:
+                    on_token: Callable[[str], None] | None = None, language: str = "zh") -> Answer:
     """The model's answer from `hits`, checked; the `extractive` answer (with a warning) on any failure."""
     if not hits:
         return extractive
     try:
-        raw, model, reply = stream_reply(question, hits, settings, script, on_token)
+        raw, model, reply = stream_reply(question, hits, settings, script, on_token, language)
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, LLMError) as exc:
         return fallback(extractive, _reason(exc))
     generated_by = f"llm:{model or 'default'}"

@@ -18,6 +18,7 @@ _NO_ANSWER_PATTERNS = [
     re.compile(r"(没有|未|无|不)[^。！？\n]{0,20}(答案|信息|资料|资讯|内容|记载|说明|提及|提到|涉及|相关)"),
     re.compile(r"(没有|未能|无法|不能|未)(找到|提供|提及|提到|包含|包括|涉及|说明|回答|确定|得知|给出)"),
     re.compile(r"(不包含|不包括|并未|并没有|无从)"),
+    re.compile(r"\b(do(es)?n[o']t|not|no)\b.{0,40}\b(contain|mention|include|answer|information|say|state|provide)", re.I),
 ]
 _SHORT_SENTENCE = 4  # answer sentences with fewer bigrams than this are not checked for overlap
 

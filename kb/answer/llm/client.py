@@ -153,7 +153,7 @@ class _ThinkFilter:
 
 
 def stream_reply(question: str, hits: list[Hit], settings: Settings, script: str,
-                 on_token: Callable[[str], None] | None = None) -> tuple[str, str | None, _Reply]:
+                 on_token: Callable[[str], None] | None = None, language: str = "zh") -> tuple[str, str | None, _Reply]:
     """(visible reply text, model name, raw reply) from the endpoint, streaming pieces to `on_token`."""
     if not settings.llm_base_url:
         raise LLMError("没有设置 KB_LLM_BASE_URL")
@@ -162,7 +162,7 @@ def stream_reply(question: str, hits: list[Hit], settings: Settings, script: str
     shown = _ThinkFilter()
     with httpx.Client(timeout=timeout) as client:
         model = settings.llm_model or discover_model(client, settings)
-        payload: dict = {"messages": build_messages(question, hits, script), "stream": True,
+        payload: dict = {"messages": build_messages(question, hits, script, language), "stream": True,
                          "temperature": TEMPERATURE}
         if model:
             payload["model"] = model

@@ -12,6 +12,8 @@ _SCRIPT_INSTRUCTION = {
     "hant-hk": "請用繁體中文（香港用字）回答，不要使用簡體字。",
 }
 
+_OTHER_LANGUAGE = "问题不是用中文写的：请用提问所用的语言回答（例如英文问题用英文回答），引用的段落是中文。"
+
 SYSTEM_PROMPT = """你是一个知识库问答助手。用户会给出若干编号的段落和一个问题。
 规则：
 1. 只能根据这些段落回答，不要使用段落以外的任何知识，不要猜测。
@@ -21,10 +23,12 @@ SYSTEM_PROMPT = """你是一个知识库问答助手。用户会给出若干编�
 5. 回答要简洁，直接回答问题，不要复述规则。"""
 
 
-def build_messages(question: str, hits: list[Hit], script: str) -> list[dict]:
+def build_messages(question: str, hits: list[Hit], script: str, language: str = "zh") -> list[dict]:
+    """The chat messages: rules, numbered passages, the question; `language` "zh" answers in `script`,
+    any other in the question's own language (the passages stay Chinese)."""
     no_answer = in_script(MODEL_NO_ANSWER, MODEL_NO_ANSWER, "hans", script)
-    system = SYSTEM_PROMPT.format(script_instruction=_SCRIPT_INSTRUCTION.get(script, _SCRIPT_INSTRUCTION["hans"]),
-                                  k=len(hits), no_answer=no_answer)
+    instruction = _SCRIPT_INSTRUCTION.get(script, _SCRIPT_INSTRUCTION["hans"]) if language == "zh" else _OTHER_LANGUAGE
+    system = SYSTEM_PROMPT.format(script_instruction=instruction, k=len(hits), no_answer=no_answer)
     blocks = []
     for n, hit in enumerate(hits, 1):
         article = hit.article

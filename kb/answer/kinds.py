@@ -1,0 +1,94 @@
+"""What an answer of each kind looks like inside a sentence: amounts, dates, durations, names of
+people, organisations and places, definitions, reasons, methods, comparisons.
+
+`entities(kind, sentence)` lists the candidate answers a sentence holds for a question of that kind
+(numbers and dates by pattern, names by jieba's part-of-speech tags: nr, nt, ns), and `cues` says
+whether it reads like the answer to a definition, reason, method or comparison question.
+"""
+from __future__ import annotations
+
+import re
+
+from kb.text import tagged
+
+_NUMBER = r"(?:\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿半几]+)"
+_AMOUNT = re.compile(
+    rf"(?:约|近|逾|超过|高达|仅|不到)?\d[\d,.]*(?:\s*[-–~～至到]\s*\d[\d,.]*)?\s*(?:万亿|亿|万|千|百)?\s*"
+    r"(?:美元|美金|元|人民币|欧元|日元|英镑|%|％|个百分点|个?基点|bp|倍|盎司|吨|桶|人|名|位|家|个|次|点|年|岁)?"
+    rf"|百分之{_NUMBER}|{_NUMBER}(?:成|倍|万亿|亿|万)")
+_DATE = re.compile(
+    r"\d{4}\s*[-/年]\s*(?:\d{1,2}\s*[-/月](?:\s*\d{1,2}\s*日?)?|第?[一二三四1-4]\s*季度|[上下]半年|年?[底末初中])?"
+    r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日|[一二三四五六七八九十]+\s*月|\d+\s*(?:世纪|年代)"
+    r"|[前后去今明本上下]一?(?:年|季度|个?月)|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}:\d{2}")
+_DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|日|小时|分钟|世纪)")
+_PERSON = re.compile(r"[\u4e00-\u9fff]{2,3}·[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{2,3}(?:先生|女士|教授|博士)")
+_ORGANISATION = re.compile(
+    r"[\u4e00-\u9fffA-Za-z]{1,12}(?:公司|银行|集团|大学|学院|学校|协会|委员会|政府|部|局|署|院|组织|机构|基金|证券|"
+    r"交易所|联盟|党|军|研究所|中心|俱乐部|队)|(?<![A-Za-z])[A-Z][a-z]+(?:\s+[A-Z][A-Za-z&]+)*(?![A-Za-z])")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,3}(?:省|县|州|岛|半岛|盆地|平原|山脉)")
+_DOTTED = re.compile(r"([\u4e00-\u9fff]{1,4})·([\u4e00-\u9fff]{1,4}?)(?=[为的在是等提认表说指和与以对把被将曾也都，,。、；;：:！!？?\s」”]|$)")
+_CUES = {
+    "definition": re.compile(r"即|是指|指的是|定义为|定义成|称为|称作|也就是|意思是|意为|——|\(|（|全称|缩写|简称|又称"),
+    "reason": re.compile(r"因为|由于|原因|之所以|因此|所以|出于|导致|为了|使得|以便|因而|源于|在于"),
+    "method": re.compile(r"通过|采用|利用|借助|方法|方式|可以|应该|应当|建议|配置|超配|对冲|做空|做多|购买|以"),
+    "comparison": re.compile(r"比|更|最|相比|高于|低于|大于|小于|超过|不如|区别|差异|而非|不同|相似|同样"),
+    "yesno": re.compile(r"不|没|并非|并未|是|有|本质|并不|确实"),
+}
+_TAGS = {"person": {"nr", "nrfg", "nrt"}, "organisation": {"nt"}, "place": {"ns"}, "time": {"t"}}
+SHORT_KINDS = ("quantity", "time", "person", "organisation", "place")
+# Kinds whose absence from the evidence means the answer is not there: found by pattern, reliably.
+EVIDENCE_KINDS = ("quantity", "time")
+
+
+def entities(kind: str, sentence: str, duration: bool = False) -> list[str]:
+    """Candidate answers of `kind` in a (Simplified) sentence, in order of appearance."""
+    if kind == "quantity":
+        return [m.group().strip() for m in (_DURATION if duration else _AMOUNT).finditer(sentence) if _has_digit(m.group())]
+    if kind == "time":
+        found = [m.group().strip() for m in (_DURATION if duration else _DATE).finditer(sentence)]
+        return found + [w for w, flag in tagged(sentence) if flag in _TAGS["time"] and len(w) > 1
+                        and w not in found and not any(w in f for f in found)]
+    if kind in ("person", "organisation", "place"):
+        # Tagged names first (jieba knows 美国, 华尔街), then the patterns (马克·卡巴纳, Evercore ISI).
+        found = [w for w, flag in tagged(sentence) if flag in _TAGS[kind] and len(w) > 1]
+        pattern = {"person": _PERSON, "organisation": _ORGANISATION, "place": _PLACE}[kind]
+        found += [m.group() for m in pattern.finditer(sentence) if not any(m.group() in f or f in m.group() for f in found)]
+        if kind == "person":
+            found = _dotted_names(sentence) + found
+            found = [m for m in found if not any(m != n and m in n for n in found)]
+        return list(dict.fromkeys(found))
+    return []
+
+
+def cues(kind: str, sentence: str) -> bool:
+    """Whether a sentence reads like an answer of `kind` (definition, reason, method, comparison, yes/no)."""
+    pattern = _CUES.get(kind)
+    return bool(pattern and pattern.search(sentence))
+
+
+def holds(kind: str, sentence: str, duration: bool = False) -> bool:
+    """Whether the sentence holds something of the kind the question expects (True for kinds without a test).
+    "Who" is often answered by an institution (谁成了边际购买者? 美联储): a person question takes those too."""
+    if kind == "person":
+        return bool(entities("person", sentence) or entities("organisation", sentence))
+    if kind in SHORT_KINDS:
+        return bool(entities(kind, sentence, duration))
+    if kind in _CUES:
+        return cues(kind, sentence)
+    return True
+
+
+def _dotted_names(sentence: str) -> list[str]:
+    """Transliterated names: a tagged name, "·", and the shortest run of characters up to a word that
+    cannot be part of a name (马克·卡巴纳为代表 -> 马克·卡巴纳, 斯蒂芬·米兰提出 -> 斯蒂芬·米兰)."""
+    firsts = sorted({w for w, flag in tagged(sentence) if flag.startswith("nr")}, key=len, reverse=True)
+    names = []
+    for match in _DOTTED.finditer(sentence):
+        first = next((f for f in firsts if match.group(1).endswith(f)), None)
+        if first:
+            names.append(first + "·" + match.group(2))
+    return names
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() or ch in "零〇一二两三四五六七八九十百千万亿半" for ch in text)
