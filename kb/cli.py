@@ -33,7 +33,7 @@ def cmd_ingest(args) -> int:
     kb = _open()
     targets = kb.targets(args.inputs)
     if not targets:
-        print("kb: nothing to ingest (no .txt/.md/.html files found)", file=sys.stderr)
+        print("kb: nothing to ingest (no .txt/.md/.html/.pdf/.docx files found)", file=sys.stderr)
         return 1
     counts = dict.fromkeys(("added", "unchanged", "replaced", "rejected"), 0)
     rejected: list[tuple[str, str]] = []
@@ -112,7 +112,7 @@ def cmd_passages(args) -> int:
     for p in kb.passages(args.article_id):
         record = {"article_id": p.article_id, "title": titles.get(p.article_id), "position": p.position,
                   "text": p.text, "text_original": p.text_original, "start": p.start, "end": p.end,
-                  "section": p.section}
+                  "section": p.section, "page": p.page}
         if args.json:
             _print_json(record)
         else:
@@ -154,7 +154,8 @@ def _ask(kb, question: str, args, searched: str | None = None) -> dict | None:
         print(answer.text)
     print()
     for c in answer.citations or []:
-        print(f"[{c.n}] {c.title} | {c.source or ''} {c.author or ''} {c.published or ''} {c.url or ''}")
+        page = f" 第 {c.page} 页" if c.page else ""
+        print(f"[{c.n}] {c.title}{page} | {c.source or ''} {c.author or ''} {c.published or ''} {c.url or ''}")
         print(f"    {c.sentence}")
     if answer.abstained:
         for h in answer.hits[:3]:

@@ -30,7 +30,7 @@ def citation_for(n: int, hit: Hit, start: int, end: int) -> Citation:
         author=hit.article.author, published=hit.article.published, url=hit.article.url,
         passage=passage.text, passage_original=passage.text_original, sentence=passage.text[start:end],
         sentence_original=sentence_original, sentence_start=start, position=passage.position,
-        score=round(hit.score, 4),
+        score=round(hit.score, 4), page=passage.page,
     )
 
 
