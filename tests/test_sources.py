@@ -204,3 +204,140 @@ def test_zip_renamed_docx_is_refused(tmp_path, fresh_kb):
     assert [(r.status, r.code) for r in results] == [("rejected", "docx_invalid")] * 2
     assert "word/document.xml" in results[0].reason and "\n" not in results[0].reason
     assert fresh_kb.stats() == (0, 0)
+
+
+# -- feeds -------------------------------------------------------------------------------------------
+
+class _FeedServer:
+    """An RSS feed and its pages on 127.0.0.1, in a thread; it records each request's headers."""
+
+    def __init__(self, paragraphs: list[str]) -> None:
+        body = [p.strip() for p in paragraphs if p.strip()]
+        full = "".join(f"<p>{p}</p>" for p in body[:8])
+        page = ("<!doctype html><html><head><title>RMP規模之謎</title></head><body><nav><a href='/'>首頁</a></nav>"
+                "<article><h1>RMP規模之謎</h1>" + "".join(f"<p>{p}</p>" for p in body[20:32])
+                + "</article><footer>© 2025 財經網</footer></body></html>")
+        self.requests: list[tuple[str, dict]] = []
+        self.etag, self.modified = '"feed-v1"', "Wed, 10 Dec 2025 06:35:00 GMT"
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                outer.requests.append((self.path, dict(self.headers)))
+                if self.path == "/feed.xml":
+                    if self.headers.get("If-None-Match") == outer.etag:
+                        self.send_response(304)
+                        self.end_headers()
+                        return
+                    self._send(outer.feed().encode(), "application/rss+xml; charset=utf-8",
+                               {"ETag": outer.etag, "Last-Modified": outer.modified})
+                elif self.path == "/a/page.html":
+                    self._send(page.encode(), "text/html; charset=utf-8")
+                elif self.path == "/not-a-feed":
+                    self._send(page.encode(), "text/html; charset=utf-8")
+                elif self.path == "/garbage.xml":
+                    self._send(b"<?xml version='1.0'?><data><row>1</row><row", "application/xml")
+                else:
+                    self.send_error(404)
+
+            def _send(self, data: bytes, content_type: str, headers: dict | None = None) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.full = full
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def feed(self) -> str:
+        return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>財經網 宏觀</title><link>{self.base}/</link><description>宏觀</description>
+<item><title>美聯儲大轉型</title><link>{self.base}/a/full</link><dc:creator>王永利</dc:creator>
+<pubDate>Wed, 10 Dec 2025 06:35:00 GMT</pubDate><description>美聯儲終止QT。</description>
+<content:encoded><![CDATA[{self.full}]]></content:encoded></item>
+<item><title>RMP規模之謎</title><link>{self.base}/a/page.html</link><dc:creator>陳大文</dc:creator>
+<pubDate>Thu, 11 Dec 2025 08:00:00 GMT</pubDate><description>華爾街的分歧。</description></item>
+<item><title>已刪除的文章</title><link>{self.base}/a/missing</link>
+<pubDate>Fri, 12 Dec 2025 08:00:00 GMT</pubDate><description>找不到。</description></item>
+</channel></rss>"""
+
+    def __enter__(self) -> "_FeedServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_feed_update_adds_new_items_and_asks_conditionally(fresh_kb, paragraphs):
+    with _FeedServer(paragraphs) as server:
+        url = server.base + "/feed.xml"
+        feed = fresh_kb.add_feed(url)
+        assert (feed["title"], feed["items"], feed["added"]) == ("財經網 宏觀", 3, True)
+        assert [f["url"] for f in fresh_kb.feeds()] == [url]
+        seen = []
+        [update] = fresh_kb.update_feeds(progress=lambda done, total, result: seen.append((done, total)))
+        assert update.status == "updated" and seen == [(1, 3), (2, 3), (3, 3)]
+        statuses = {r.origin: (r.status, r.code) for r in update.results}
+        assert statuses == {server.base + "/a/full": ("added", None), server.base + "/a/page.html": ("added", None),
+                            server.base + "/a/missing": ("rejected", "http_status")}
+        by_title = {a.title: a for a in fresh_kb.articles()}
+        full = by_title["美联储大转型"]
+        assert (full.author, full.published, full.url) == ("王永利", "2025-12-10 06:35", server.base + "/a/full")
+        page = by_title["RMP规模之谜"]
+        assert (page.author, page.published, page.url) == ("陳大文", "2025-12-11 08:00", server.base + "/a/page.html")
+        assert "首頁" not in fresh_kb.article(page.id).body_original
+        fetched_pages = [path for path, _ in server.requests if path.startswith("/a/")]
+        assert fetched_pages == ["/a/page.html", "/a/missing"]  # the full-content item needs no fetch
+
+        server.requests.clear()
+        [again] = fresh_kb.update_feeds()
+        assert again.status == "not_modified" and again.results == []
+        [(path, headers)] = server.requests
+        assert path == "/feed.xml"
+        assert headers.get("If-None-Match") == server.etag and headers.get("If-Modified-Since") == server.modified
+        assert fresh_kb.stats()[0] == 2
+
+        # A changed feed (new ETag) is read again; the stored items are found by their link, not fetched.
+        server.etag = '"feed-v2"'
+        server.requests.clear()
+        [third] = fresh_kb.update_feeds()
+        assert third.status == "updated" and third.known == 2
+        assert [r.origin for r in third.results] == [server.base + "/a/missing"]
+        assert fresh_kb.remove_feed(url) and fresh_kb.feeds() == []
+
+
+def test_ingest_a_feed_url_and_refuse_what_is_no_feed(fresh_kb, paragraphs, capsys, monkeypatch, tmp_path):
+    from kb.cli import main
+
+    with _FeedServer(paragraphs) as server:
+        results = list(fresh_kb.ingest([server.base + "/feed.xml"]))
+        assert [r.status for r in results] == ["added", "added", "rejected"]
+        for bad, words in (("/not-a-feed", "web page"), ("/garbage.xml", "not RSS or Atom")):
+            with pytest.raises(IngestError, match=words) as caught:
+                fresh_kb.add_feed(server.base + bad)
+            assert caught.value.code == "feed_invalid" and "\n" not in str(caught.value)
+        assert fresh_kb.feeds() == []
+        monkeypatch.setenv("KB_HOME", str(tmp_path / "cli"))
+        assert main(["feeds", "add", server.base + "/not-a-feed"]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "web page" in err
+        assert main(["feeds", "add", server.base + "/feed.xml"]) == 0
+        assert main(["feeds", "update"]) == 1 - 1  # per-item errors are reported, not a failed run
+        out = capsys.readouterr()
+        assert "added 2" in out.out and "rejected  " + server.base + "/a/missing" in out.err
+        assert main(["feeds", "update"]) == 0
+        assert "not modified" in capsys.readouterr().out
+        assert main(["feeds", "list", "--json"]) == 0
+        [listed] = json.loads(capsys.readouterr().out)
+        assert listed["url"] == server.base + "/feed.xml" and listed["etag"] == server.etag

@@ -41,6 +41,8 @@ class RawText:
     url: str | None = None
     encoding: str = "utf-8"
     data: bytes | None = None  # the bytes of a PDF or Word document (kind "pdf" or "docx"; text is "")
+    etag: str | None = None  # a fetched page's validators, for conditional requests (feeds)
+    last_modified: str | None = None
 
 
 def is_url(value: str) -> bool:
@@ -267,8 +269,9 @@ def _watch_deadline(response: httpx.Response, deadline: float) -> threading.Time
     return timer
 
 
-def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
-    """GET one page; `timeout` (KB_FETCH_TIMEOUT) bounds the whole fetch, body included."""
+def fetch_url(url: str, max_bytes: int, timeout: float, headers: dict | None = None) -> RawText:
+    """GET one page; `timeout` (KB_FETCH_TIMEOUT) bounds the whole fetch, body included. With
+    conditional `headers` (If-None-Match, If-Modified-Since) a 304 answer gives kind "not_modified"."""
     deadline = time.monotonic() + timeout
 
     def too_slow() -> IngestError:
@@ -277,7 +280,11 @@ def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
 
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": "kb/0.1"}) as client:
-            with client.stream("GET", url) as response:
+            with client.stream("GET", url, headers=headers or {}) as response:
+                if response.status_code == 304:
+                    return RawText(text="", kind="not_modified", origin=url, url=str(response.url),
+                                   etag=response.headers.get("etag"),
+                                   last_modified=response.headers.get("last-modified"))
                 response.raise_for_status()
                 watchdog = _watch_deadline(response, deadline)
                 try:
@@ -294,6 +301,7 @@ def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
                     watchdog.cancel()
                 final_url = str(response.url)
                 content_type = response.headers.get("content-type", "")
+                validators = response.headers.get("etag"), response.headers.get("last-modified")
     except httpx.HTTPStatusError as exc:
         status = exc.response.status_code
         raise IngestError(f"cannot fetch {url}: HTTP {status}", code="http_status", url=url, status=status) from exc
@@ -309,6 +317,7 @@ def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
     if "application/pdf" in content_type and document_kind(data, name) is None:
         name += ".pdf"
     raw = read_bytes(data, url, max_bytes, name=name, url=final_url)
+    raw.etag, raw.last_modified = validators
     if raw.kind in ("pdf", "docx"):
         return raw
     if is_feed(raw.text, content_type):
