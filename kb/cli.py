@@ -33,7 +33,7 @@ def cmd_ingest(args) -> int:
     kb = _open()
     targets = kb.targets(args.inputs)
     if not targets:
-        print("kb: nothing to ingest (no .txt/.md/.html files found)", file=sys.stderr)
+        print("kb: nothing to ingest (no .txt/.md/.html/.pdf/.docx files found)", file=sys.stderr)
         return 1
     counts = dict.fromkeys(("added", "unchanged", "replaced", "rejected"), 0)
     rejected: list[tuple[str, str]] = []
@@ -67,13 +67,75 @@ def cmd_ingest(args) -> int:
     # The summary goes beside the per-article output: stdout in text mode, stderr with --json so that
     # stdout stays one JSON record per article.
     out = sys.stderr if args.json else sys.stdout
-    print(f"{len(targets)} inputs in {seconds:.1f}s ({passages / max(seconds, 1e-9):.1f} passages/s): "
+    print(f"{sum(counts.values())} inputs in {seconds:.1f}s ({passages / max(seconds, 1e-9):.1f} passages/s): "
           + ", ".join(f"{status} {n}" for status, n in counts.items()), file=out)
     if rejected:
         print(f"not ingested ({len(rejected)}):", file=out)
         for origin, reason in rejected:
             print(f"  {origin}: {reason}", file=out)
     return 1 if rejected else 0
+
+
+def cmd_feeds(args) -> int:
+    """kb feeds add URL | list | remove URL | update: subscriptions kept in the store."""
+    kb = _open()
+    if args.action == "add":
+        if not args.url:
+            print("kb: kb feeds add URL", file=sys.stderr)
+            return 2
+        try:
+            feed = kb.add_feed(args.url)
+        except IngestError as exc:
+            print(f"rejected  {args.url}: {exc}", file=sys.stderr)
+            return 1
+        if args.json:
+            _print_json(feed)
+        else:
+            verb = "added" if feed["added"] else "already subscribed"
+            print(f"{verb} {feed['url']}  {feed['title'] or ''}  ({feed['items']} items now; `kb feeds update` "
+                  "ingests them)")
+        return 0
+    if args.action == "remove":
+        if not args.url:
+            print("kb: kb feeds remove URL", file=sys.stderr)
+            return 2
+        if kb.remove_feed(args.url):
+            print(f"removed {args.url}")
+            return 0
+        print(f"kb: no feed {args.url}", file=sys.stderr)
+        return 1
+    if args.action == "list":
+        feeds = kb.feeds()
+        if args.json:
+            _print_json(feeds)
+            return 0
+        for feed in feeds:
+            error = f"  last error: {feed['last_error']}" if feed["last_error"] else ""
+            print(f"{feed['url']}  {feed['title'] or ''}  checked {feed['checked_at'] or 'never'}{error}")
+        return 0
+    failed = 0
+    for update in kb.update_feeds(max_fetches=args.max_fetches, script=args.script):
+        if args.json:
+            _print_json(update.to_dict())
+            continue
+        if update.status == "failed":
+            failed += 1
+            print(f"failed    {update.url}: {update.error}", file=sys.stderr)
+            continue
+        if update.status == "not_modified":
+            print(f"{update.url}: not modified")
+            continue
+        counts = {}
+        for result in update.results:
+            counts[result.status] = counts.get(result.status, 0) + 1
+            if result.status == "rejected":
+                print(f"rejected  {result.origin}: {result.reason}", file=sys.stderr)
+            else:
+                print(f"{result.status:<9} {result.article_id}  {result.title}  ({result.passages} passages)")
+        summary = ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing new"
+        more = f", {update.deferred} left for the next run" if update.deferred else ""
+        print(f"{update.url}: {summary} ({update.known} already stored{more})")
+    return 1 if failed else 0
 
 
 def cmd_list(args) -> int:
@@ -112,7 +174,7 @@ def cmd_passages(args) -> int:
     for p in kb.passages(args.article_id):
         record = {"article_id": p.article_id, "title": titles.get(p.article_id), "position": p.position,
                   "text": p.text, "text_original": p.text_original, "start": p.start, "end": p.end,
-                  "section": p.section}
+                  "section": p.section, "page": p.page}
         if args.json:
             _print_json(record)
         else:
@@ -154,7 +216,8 @@ def _ask(kb, question: str, args, searched: str | None = None) -> dict | None:
         print(answer.text)
     print()
     for c in answer.citations or []:
-        print(f"[{c.n}] {c.title} | {c.source or ''} {c.author or ''} {c.published or ''} {c.url or ''}")
+        page = f" 第 {c.page} 页" if c.page else ""
+        print(f"[{c.n}] {c.title}{page} | {c.source or ''} {c.author or ''} {c.published or ''} {c.url or ''}")
         print(f"    {c.sentence}")
     if answer.abstained:
         for h in answer.hits[:3]:
@@ -234,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="A knowledge base of Chinese articles, with cited answers.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="add files, folders or URLs")
+    p = sub.add_parser("ingest", help="add files (.txt .md .html .pdf .docx), folders, URLs or RSS/Atom feed URLs")
     p.add_argument("inputs", nargs="+")
     p.add_argument("--json", action="store_true", help="one JSON record per article")
     p.add_argument("--script", choices=SCRIPTS, help="override script detection")
@@ -242,6 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64,
                    help="articles embedded and committed together (an interruption loses at most one batch)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("feeds", help="RSS/Atom subscriptions: add URL, list, remove URL, update")
+    p.add_argument("action", choices=["add", "list", "remove", "update"])
+    p.add_argument("url", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--max-fetches", type=_positive, default=30, help="linked pages fetched in one update at most")
+    p.add_argument("--script", choices=SCRIPTS, help="override script detection")
+    p.set_defaults(func=cmd_feeds)
 
     p = sub.add_parser("list", help="list the articles")
     p.add_argument("--json", action="store_true")

@@ -23,6 +23,9 @@ class Document:
     # captions and menus: the lines after the title and byline. The share of the text kept is
     # len(body without whitespace) / raw_chars; None when the Document did not come from the cleaner.
     raw_chars: int | None = None
+    # For sources with pages (PDF): where each page begins in `body`, as sorted (offset, page number)
+    # pairs; None for sources without pages.
+    pages: list[tuple[int, int]] | None = None
 
 
 @dataclass
@@ -44,9 +47,22 @@ class Article:
     content_hash: str
     added_at: str | None = None
     passage_count: int = 0
+    pages: list[tuple[int, int]] | None = None  # Document.pages, for cutting; not stored (passages keep theirs)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that the body offset falls on; None for a source without pages."""
+        if not self.pages:
+            return None
+        page = self.pages[0][1]
+        for start, number in self.pages:
+            if start > offset:
+                break
+            page = number
+        return page
 
     def to_dict(self, with_body: bool = True) -> dict:
         data = asdict(self)
+        data.pop("pages")
         if not with_body:
             data.pop("body")
             data.pop("body_original")

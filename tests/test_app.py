@@ -118,6 +118,10 @@ def last_answer(at: AppTest):
 
 
 def test_is_followup():
+    # The app rewrites follow-ups with kb.chat (moved there from app.py in 38fea89).
+    from kb.chat import is_followup
+
+    assert app.rewrite_followup is __import__("kb.chat", fromlist=["x"]).rewrite_followup
     for q in ("那情景B呢?", "那么B呢", "而日本呢?", "还有呢?", "還有情景C?", "情景B?", "RMP呢"):
         assert is_followup(q), q
     for q in ("美联储什么时候终止QT?", "RMP的规模大概有多大?", ""):
@@ -174,7 +178,7 @@ def test_rejections_are_said_in_chinese_from_their_codes():
     assert set(CODES) - set(REJECTIONS) == {"rejected"}
     result = IngestResult("x.gif", "rejected", reason="not a text file: it looks like a GIF image",
                           code="binary", params={"kind": "gif"})
-    assert explain_result(result) == "不是文本文件(看起来是GIF 图片),只支持 txt、md、html"
+    assert explain_result(result) == "不是文本文件(看起来是GIF 图片),只支持 txt、md、html、pdf、docx"
 
 
 # -- the app -------------------------------------------------------------------------------------

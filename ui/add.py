@@ -79,7 +79,7 @@ def page_add(kb: KnowledgeBase) -> None:
         with st.form("upload_form", clear_on_submit=True, border=False):
             # No `type=` filter: a wrong file gets a clear message from the reader below instead of
             # being refused without a word (or raising inside the widget).
-            files = st.file_uploader(f"选择 txt、md 或 html 文件(可多选,每个不超过 {limit_mb} MB)",
+            files = st.file_uploader(f"选择 txt、md、html、pdf 或 docx 文件(可多选,每个不超过 {limit_mb} MB)",
                                      accept_multiple_files=True, max_upload_size=limit_mb, key="upload_files")
             submitted = st.form_submit_button("导入文件", type="primary", icon=":material/upload:")
         if submitted:

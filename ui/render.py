@@ -140,7 +140,7 @@ REJECTIONS = {
     "too_large": "文件太大({size:,} 字节,上限 {limit:,} 字节)",
     "file_too_large": "文件太大(超过上限 {limit:,} 字节)",
     "page_too_large": "网页太大(超过 {limit:,} 字节)",
-    "binary": "不是文本文件(看起来是{kind}),只支持 txt、md、html",
+    "binary": "不是文本文件(看起来是{kind}),只支持 txt、md、html、pdf、docx",
     "encoding": "无法识别文字编码(已尝试 UTF-8、Big5、GB18030)",
     "encoding_garbled": "无法识别文字编码(按 {encoding} 解码是乱码)",
     "not_found": "找不到文件 {path}",
@@ -154,6 +154,11 @@ REJECTIONS = {
     "no_article_text": "找不到文章正文",
     "navigation_only": "找不到文章正文(网页只有导航链接和菜单)",
     "no_passages": "没有可用的正文(找不到完整的句子)",
+    "pdf_invalid": "无法读取 PDF({error})",
+    "pdf_encrypted": "PDF 已加密,没有导入",
+    "pdf_no_text": "PDF 没有文字层(可能是扫描件,暂不支持 OCR)",
+    "docx_invalid": "不是有效的 Word 文件({error})",
+    "feed_invalid": "不是 RSS 或 Atom 订阅源({url})",
 }
 
 

@@ -53,7 +53,7 @@ def article_head(doc: Document, *, script: str | None = None) -> Article:
         source=doc.source, author=doc.author, published=doc.published, url=url,
         summary=convert.convert(doc.summary, conversion) if doc.summary else None,
         summary_original=doc.summary, origin=doc.origin, script=script, conversion=conversion,
-        content_hash=digest,
+        content_hash=digest, pages=doc.pages,
     )
 
 
@@ -67,7 +67,7 @@ def cut_article(article: Article, passage_chars: int = 300) -> list[Passage]:
         text = convert.convert(original, conversion)
         passages.append(Passage(
             id=f"{article.id}-{position:04d}", article_id=article.id, position=position, text=text,
-            text_original=original, start=span.start, end=span.end,
+            text_original=original, start=span.start, end=span.end, page=article.page_at(span.start),
             section=convert.convert(span.section, conversion) if span.section else None,
             tokens=tokenize(text) + title_tokens,
         ))

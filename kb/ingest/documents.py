@@ -10,7 +10,8 @@ from kb.records import Document
 
 def document_from_raw(raw: RawText, **known) -> Document:
     """Clean one decoded input; `known` metadata (title, url, author…) wins over what is found."""
-    text, found = raw.text, {}
+    text, found, fallback = raw.text, {}, {}
+    extracted = None
     if raw.kind == "html":
         from kb.ingest.html import html_to_text  # trafilatura: only for HTML
 
@@ -20,10 +21,36 @@ def document_from_raw(raw: RawText, **known) -> Document:
 
         text, found = markdown_to_text(raw.text)
         found = {("url" if k == "link" else "published" if k == "date" else k): v for k, v in found.items()}
+    elif raw.kind == "pdf":
+        from kb.ingest.pdf import extract  # pdfminer.six: only for PDF
+
+        extracted = extract(raw.data or b"", raw.origin)
+        text, found = extracted.text, dict(extracted.metadata)
+    elif raw.kind == "docx":
+        from kb.ingest.word import docx_to_text  # python-docx: only for Word
+
+        text, found = docx_to_text(raw.data or b"", raw.origin)
+    elif raw.kind == "feed":
+        from kb.ingest.errors import IngestError
+
+        raise IngestError(f"{raw.origin} is a feed: ingest it with `kb ingest` or `kb feeds add`",
+                          code="feed_invalid", url=raw.url or raw.origin, error="a feed, not an article")
+    if raw.kind in ("pdf", "docx"):
+        # A date printed on the first page ("2025-12-10") is the article's; the file's creation date
+        # only when the page has none.
+        if "published" in found:
+            fallback["published"] = found.pop("published")
     if raw.url:
         found.setdefault("url", raw.url)
     found.update({k: v for k, v in known.items() if v})
-    return clean(text, origin=raw.origin, **found)
+    doc = clean(text, origin=raw.origin, **found)
+    if not doc.published and fallback.get("published"):
+        doc.published = fallback["published"]
+    if extracted is not None:
+        from kb.ingest.pdf import page_map
+
+        doc.pages = page_map(doc.body, extracted.text, extracted.page_starts)
+    return doc
 
 
 def load_document(target: str | Path, *, max_bytes: int, timeout: float) -> Document:

@@ -32,4 +32,9 @@ CODES = (
     "no_article_text",   # the HTML holds no main text
     "navigation_only",   # the HTML holds only navigation links and menus
     "no_passages",       # the article has no sentences to cut into passages (kb/ingest/pipeline.py)
+    "pdf_invalid",       # error: a truncated, damaged or fake PDF (kb/ingest/pdf.py)
+    "pdf_encrypted",     # a PDF that needs a password
+    "pdf_no_text",       # pages: a PDF with no text layer (a scan); no OCR yet
+    "docx_invalid",      # error: not a Word (.docx) document, or a damaged one (kb/ingest/word.py)
+    "feed_invalid",      # url, error: a feed address that gives HTML or XML that is no RSS/Atom (kb/ingest/feeds.py)
 )

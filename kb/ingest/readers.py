@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import socket
 import stat
 import threading
@@ -18,6 +19,8 @@ from kb.ingest.errors import IngestError
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".html": "html", ".htm": "html", ".xhtml": "html"}
+# Documents read from their bytes (kb/ingest/pdf.py, kb/ingest/word.py), not decoded as text.
+DOCUMENT_SUFFIXES = {".pdf": "pdf", ".docx": "docx"}
 
 # Magic number -> (kind, how the message says it); the kind goes into IngestError.params.
 _MAGIC = {
@@ -37,6 +40,9 @@ class RawText:
     origin: str
     url: str | None = None
     encoding: str = "utf-8"
+    data: bytes | None = None  # the bytes of a PDF or Word document (kind "pdf" or "docx"; text is "")
+    etag: str | None = None  # a fetched page's validators, for conditional requests (feeds)
+    last_modified: str | None = None
 
 
 def is_url(value: str) -> bool:
@@ -158,12 +164,36 @@ def _kind_for(name: str, text: str) -> str:
     return "html" if head.startswith(("<!doctype html", "<html")) else "text"
 
 
+def document_kind(data: bytes, name: str | None) -> str | None:
+    """"pdf" or "docx" for a document read from its bytes (by its magic number or its name), else None."""
+    suffix = Path(name or "").suffix.lower()
+    if b"%PDF-" in data[:1024] or suffix == ".pdf":
+        return "pdf"
+    if suffix == ".docx" or (data.startswith(b"PK\x03\x04") and b"word/document.xml" in data):
+        return "docx"
+    return None
+
+
+def _check_pdf(data: bytes, origin: str) -> None:
+    """The cheap checks of a PDF, before any parsing: its header and its end-of-file marker."""
+    if b"%PDF-" not in data[:1024]:
+        raise IngestError(f"not a PDF file: {origin} has no %PDF header", code="pdf_invalid", error="no header")
+    if b"%%EOF" not in data[-2048:]:
+        raise IngestError(f"cannot read the PDF {origin}: it is truncated (no end-of-file marker)",
+                          code="pdf_invalid", error="truncated")
+
+
 def read_bytes(data: bytes, origin: str, max_bytes: int, name: str | None = None, url: str | None = None) -> RawText:
     if not data or not data.strip():
         raise IngestError("empty input", code="empty")
     if len(data) > max_bytes:
         raise IngestError(f"too large: {len(data):,} bytes, the limit is {max_bytes:,} (KB_MAX_FILE_BYTES)",
                           code="too_large", size=len(data), limit=max_bytes)
+    kind = document_kind(data, name or origin)
+    if kind:
+        if kind == "pdf":
+            _check_pdf(data, origin)
+        return RawText(text="", kind=kind, origin=origin, url=url, encoding="binary", data=data)
     text, encoding = decode(data)
     return RawText(text=text, kind=_kind_for(name or origin, text), origin=origin, url=url, encoding=encoding)
 
@@ -207,7 +237,7 @@ def read_file(path: Path, max_bytes: int) -> RawText:
         if not stat.S_ISREG(mode):
             raise _not_regular(path, mode)
         what = _sniff_binary(handle.read(16))
-        if what and path.suffix.lower() not in TEXT_SUFFIXES:
+        if what and path.suffix.lower() not in TEXT_SUFFIXES and what[0] not in ("pdf", "zip"):
             raise _not_text(what)
         handle.seek(0)
         # The limit holds while reading, not by the size the file claims (it may grow meanwhile).
@@ -239,8 +269,9 @@ def _watch_deadline(response: httpx.Response, deadline: float) -> threading.Time
     return timer
 
 
-def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
-    """GET one page; `timeout` (KB_FETCH_TIMEOUT) bounds the whole fetch, body included."""
+def fetch_url(url: str, max_bytes: int, timeout: float, headers: dict | None = None) -> RawText:
+    """GET one page; `timeout` (KB_FETCH_TIMEOUT) bounds the whole fetch, body included. With
+    conditional `headers` (If-None-Match, If-Modified-Since) a 304 answer gives kind "not_modified"."""
     deadline = time.monotonic() + timeout
 
     def too_slow() -> IngestError:
@@ -249,7 +280,11 @@ def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
 
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": "kb/0.1"}) as client:
-            with client.stream("GET", url) as response:
+            with client.stream("GET", url, headers=headers or {}) as response:
+                if response.status_code == 304:
+                    return RawText(text="", kind="not_modified", origin=url, url=str(response.url),
+                                   etag=response.headers.get("etag"),
+                                   last_modified=response.headers.get("last-modified"))
                 response.raise_for_status()
                 watchdog = _watch_deadline(response, deadline)
                 try:
@@ -266,6 +301,7 @@ def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
                     watchdog.cancel()
                 final_url = str(response.url)
                 content_type = response.headers.get("content-type", "")
+                validators = response.headers.get("etag"), response.headers.get("last-modified")
     except httpx.HTTPStatusError as exc:
         status = exc.response.status_code
         raise IngestError(f"cannot fetch {url}: HTTP {status}", code="http_status", url=url, status=status) from exc
@@ -276,10 +312,33 @@ def fetch_url(url: str, max_bytes: int, timeout: float) -> RawText:
         raise IngestError(f"cannot fetch {url}: {error}", code="fetch_failed", url=url, error=error) from exc
     if time.monotonic() > deadline:
         raise too_slow()
-    raw = read_bytes(b"".join(chunks), url, max_bytes, name=urlparse(final_url).path, url=final_url)
-    if "html" in content_type:
+    data = b"".join(chunks)
+    name = urlparse(final_url).path
+    if "application/pdf" in content_type and document_kind(data, name) is None:
+        name += ".pdf"
+    raw = read_bytes(data, url, max_bytes, name=name, url=final_url)
+    raw.etag, raw.last_modified = validators
+    if raw.kind in ("pdf", "docx"):
+        return raw
+    if is_feed(raw.text, content_type):
+        raw.kind = "feed"
+    elif "html" in content_type:
         raw.kind = "html"
     return raw
+
+
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+
+
+def is_feed(text: str, content_type: str = "") -> bool:
+    """An RSS or Atom document, by its content type or its root element."""
+    if any(t in content_type for t in _FEED_TYPES):
+        return True
+    head = text.lstrip("\ufeff \t\r\n")[:2000].lower()
+    if head.startswith("<!doctype html") or head.startswith("<html"):
+        return False
+    head = re.sub(r"<\?xml[^>]*\?>|<!--.*?-->|<\?xml-stylesheet[^>]*\?>", "", head, flags=re.S).lstrip()
+    return head.startswith(("<rss", "<feed", "<rdf:rdf"))
 
 
 def expand_paths(target: Path) -> list[Path]:
@@ -287,6 +346,7 @@ def expand_paths(target: Path) -> list[Path]:
     true of regular files only, so pipes, sockets and devices inside a folder are skipped (a named
     pipe `x.txt` would block the whole run)."""
     if target.is_dir():
-        return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+        suffixes = TEXT_SUFFIXES.keys() | DOCUMENT_SUFFIXES.keys()
+        return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
                       and not any(part.startswith(".") for part in p.relative_to(target).parts))
     return [target]

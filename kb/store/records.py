@@ -261,6 +261,36 @@ class SqliteRecords:
                 self.db.execute("INSERT INTO journal (op, ids) VALUES ('remove', ?)", (json.dumps(ids),))
         return ids
 
+    # -- feed subscriptions ---------------------------------------------------------------------------
+    def feeds(self) -> list[dict]:
+        with self.db.lock:
+            return [dict(r) for r in self.db.execute(
+                "SELECT url, title, etag, last_modified, added_at, checked_at, last_error FROM feeds ORDER BY added_at, url")]
+
+    def add_feed(self, url: str, title: str | None) -> bool:
+        """Subscribe; False if the feed is already there."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self.db.lock:
+            cursor = self.db.execute("INSERT OR IGNORE INTO feeds (url, title, added_at) VALUES (?, ?, ?)",
+                                     (url, title, now))
+            return cursor.rowcount > 0
+
+    def remove_feed(self, url: str) -> bool:
+        with self.db.lock:
+            return self.db.execute("DELETE FROM feeds WHERE url=?", (url,)).rowcount > 0
+
+    def feed_checked(self, url: str, *, title: str | None = None, etag: str | None = None,
+                     last_modified: str | None = None, error: str | None = None, keep_validators: bool = False) -> None:
+        """Record a fetch of a feed: its validators (unless kept as they were) and the error, if any."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self.db.lock:
+            if keep_validators:
+                self.db.execute("UPDATE feeds SET checked_at=?, last_error=?, title=COALESCE(?, title) WHERE url=?",
+                                (now, error, title, url))
+            else:
+                self.db.execute("UPDATE feeds SET checked_at=?, last_error=?, title=COALESCE(?, title), etag=?, "
+                                "last_modified=? WHERE url=?", (now, error, title, etag, last_modified, url))
+
     def close(self) -> None:
         self.db.close()
 

@@ -60,6 +60,13 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE passages ADD COLUMN vector_key TEXT;
     """,
     _vector_keys,
+    # 5: feed subscriptions (kb feeds): the validators of the last fetch for conditional requests.
+    """
+    CREATE TABLE IF NOT EXISTS feeds (
+        url TEXT PRIMARY KEY, title TEXT, etag TEXT, last_modified TEXT, added_at TEXT NOT NULL,
+        checked_at TEXT, last_error TEXT
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
