@@ -119,9 +119,9 @@ def last_answer(at: AppTest):
 
 def test_is_followup():
     # The app rewrites follow-ups with kb.chat (moved there from app.py in 38fea89).
-    from kb.chat import is_followup
+    import ui.chat
 
-    assert app.rewrite_followup is __import__("kb.chat", fromlist=["x"]).rewrite_followup
+    assert ui.chat.rewrite_followup is __import__("kb.chat", fromlist=["x"]).rewrite_followup
     for q in ("那情景B呢?", "那么B呢", "而日本呢?", "还有呢?", "還有情景C?", "情景B?", "RMP呢"):
         assert is_followup(q), q
     for q in ("美联储什么时候终止QT?", "RMP的规模大概有多大?", ""):

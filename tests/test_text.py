@@ -19,7 +19,7 @@ def texts(seed_text) -> list[str]:
 
 
 def _with_user_words(tokenizer):
-    for line in tokens._data_lines("userdict.txt"):
+    for line in tokens.data_lines("userdict.txt"):
         word, *rest = line.split()
         tokenizer.add_word(word, int(rest[0]) if rest and rest[0].isdigit() else None, tag="nz")
     return tokenizer
