@@ -10,18 +10,25 @@ one library. The same calls as the SQLite records (kb.store.records.Records) and
   pooled connection for the whole write (journal entry, chromadb upsert, records transaction: several
   transactions, so a transaction-level lock cannot span them). The server releases it when the
   holder's connection ends, a killed process included.
-- Keyword search: each passage's jieba tokens are stored as an array and as a tsvector made from that
-  array as is (`array_to_tsvector`: no parser, no lower-casing, no split at '.' or '%', unlike
-  `to_tsvector('simple', …)`), under a GIN index. `keyword_terms` (term, passages holding it) and
-  `keyword_stats` (passages, tokens) are maintained in the transaction that adds or removes the
-  passages, so document frequencies are exact under concurrent writers. Candidates are the passages
-  matching any token (`@@`), ranked by the same BM25 FTS5's `rank` computes (k1 1.2, b 0.75, FTS5's
-  idf floor), so that both backends hand kb's own BM25 (kb.retrieve.scoring) the same candidates.
+- Keyword search: the same jieba tokens as the SQLite index, matched and counted as FTS5 does. FTS5
+  (unicode61) cuts the space-joined tokens into terms at every character that is not a letter or a
+  digit ("2.5%" -> 2, 5) and finds a token as the phrase of its terms. `to_tsvector('simple', …)`
+  would cut differently (its parser keeps "2.5" whole, drops "%"), so kb cuts the terms itself
+  (`fts_terms`) and stores, per passage, the tokens (for kb's BM25), the terms and a tsvector of the
+  terms with their positions, written as a literal (no parser, no dictionary) under a GIN index; a
+  token is a tsquery phrase (`<->`). `keyword_terms` (term, passages holding it) and `keyword_stats`
+  (passages, terms) are kept in the transaction that adds or removes passages, so document
+  frequencies are exact under concurrent writers. Candidates are the passages matching any token
+  (`@@`), ranked by the BM25 FTS5's `rank` computes (k1 1.2, b 0.75, FTS5's idf floor), so that both
+  backends hand kb's own BM25 (kb.retrieve.scoring) the same candidates; `ts_rank` is kept as an
+  option to measure what it would change.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
+import unicodedata
 import sqlite3
 import threading
 from collections import Counter
@@ -42,8 +49,8 @@ CONNECT_TIMEOUT = 5  # seconds to reach the server before a command gives up
 POOL_TIMEOUT = 15  # seconds to wait for a pooled connection (the pool retries a lost server meanwhile)
 WRITE_LOCK_KEY = 0x6B62_5752  # "kbWR": the advisory lock of the one writer
 MIGRATE_LOCK_KEY = 0x6B62_4D49  # "kbMI"
-# tsvector lexemes are limited to 2,047 bytes: a longer token stays in the tokens array (and so in
-# the BM25 re-score) but cannot be looked up through the GIN index.
+# tsvector lexemes are limited to 2,047 bytes: a longer term is left out of the index (the token stays
+# in the tokens array, and so in kb's BM25 re-score).
 MAX_LEXEME_BYTES = 2046
 
 _TEXT = 'TEXT COLLATE "C"'  # byte order, as SQLite compares and sorts (dates are text, compared as text)
@@ -68,14 +75,19 @@ MIGRATIONS: list[str] = [
     CREATE INDEX passages_article ON passages(article_id, position);
     CREATE TABLE passage_keywords (
         seq BIGSERIAL UNIQUE, passage_id {_TEXT} PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
-        article_id {_TEXT} NOT NULL, tokens TEXT[] NOT NULL, tsv TSVECTOR NOT NULL
+        article_id {_TEXT} NOT NULL, tokens TEXT[] NOT NULL, terms TEXT[] NOT NULL, tsv TSVECTOR NOT NULL
     );
     CREATE INDEX passage_keywords_tsv ON passage_keywords USING GIN (tsv);
     CREATE INDEX passage_keywords_article ON passage_keywords(article_id);
     CREATE TABLE keyword_terms (term TEXT COLLATE "C" PRIMARY KEY, doc INTEGER NOT NULL);
     CREATE TABLE keyword_stats (id INTEGER PRIMARY KEY CHECK (id = 1), passages BIGINT NOT NULL,
-                                tokens BIGINT NOT NULL);
+                                terms BIGINT NOT NULL);
     INSERT INTO keyword_stats VALUES (1, 0, 0);
+    CREATE FUNCTION kb_phrase_count(terms TEXT[], phrase TEXT[]) RETURNS INTEGER LANGUAGE sql IMMUTABLE AS $$
+        SELECT CASE WHEN cardinality(phrase) = 1 THEN cardinality(array_positions(terms, phrase[1]))
+               ELSE (SELECT COUNT(*)::integer FROM unnest(array_positions(terms, phrase[1])) AS i
+                     WHERE terms[i:i + cardinality(phrase) - 1] = phrase) END
+    $$;
     CREATE TABLE embed_cache (model {_TEXT} NOT NULL, text_hash {_TEXT} NOT NULL, vector BYTEA NOT NULL,
                               PRIMARY KEY (model, text_hash));
     CREATE TABLE journal (id BIGSERIAL PRIMARY KEY, op {_TEXT} NOT NULL, ids {_TEXT} NOT NULL);
@@ -103,10 +115,43 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def tsquery(tokens: Iterable[str]) -> str:
-    """A tsquery matching any of the tokens, each an exact lexeme (quoted: no parsing, no folding)."""
-    unique = dict.fromkeys(t for t in tokens if t and len(t.encode()) <= MAX_LEXEME_BYTES)
-    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in unique)
+def fts_terms(token: str) -> list[str]:
+    """The terms SQLite's FTS5 (unicode61) indexes for one kb token: runs of letters, digits and
+    private-use characters, lower-cased ("2.5%" -> ["2", "5"]). Both backends count and match these."""
+    terms, current = [], []
+    for char in token:
+        category = unicodedata.category(char)
+        if category[0] in "LN" or category == "Co":
+            current.append(char)
+        elif current:
+            terms.append("".join(current).lower())
+            current = []
+    if current:
+        terms.append("".join(current).lower())
+    return [t for t in terms if len(t.encode()) <= MAX_LEXEME_BYTES]
+
+
+def _lexeme(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector(terms: Sequence[str]) -> str:
+    """A tsvector literal of a passage's terms with their positions (for phrase matching)."""
+    positions: dict[str, list[int]] = {}
+    for index, term in enumerate(terms, 1):
+        positions.setdefault(term, []).append(min(index, 16383))  # PostgreSQL's largest position
+    return " ".join(f"{_lexeme(t)}:{','.join(map(str, p[:256]))}" for t, p in positions.items())
+
+
+def phrases(tokens: Iterable[str]) -> list[tuple[str, ...]]:
+    """The FTS5 query kb.store.keyword.fts_query makes, as phrases of terms: one per distinct token."""
+    found = [tuple(fts_terms(t)) for t in dict.fromkeys(t for t in tokens if t)]
+    return [p for p in found if p]
+
+
+def tsquery(phrase_list: Iterable[Sequence[str]]) -> str:
+    """A tsquery matching any of the phrases (terms quoted: no parsing, no folding)."""
+    return " | ".join("(" + " <-> ".join(_lexeme(t) for t in phrase) + ")" for phrase in phrase_list)
 
 
 class Database:
@@ -277,7 +322,8 @@ class AdvisoryLock:
 
 
 class PostgresKeywordIndex:
-    """The keyword index's calls (kb.store.keyword.KeywordIndex) over PostgreSQL."""
+    """The keyword index's calls (kb.store.keyword.KeywordIndex) over PostgreSQL, matching and
+    counting what FTS5 matches and counts: the terms of `fts_terms`, a token as the phrase of its terms."""
 
     # "bm25": FTS5's rank, computed in SQL (the default: the same candidates as SQLite);
     # "ts_rank": PostgreSQL's own ranking of the same matches (measured in tests/test_postgres.py).
@@ -289,40 +335,56 @@ class PostgresKeywordIndex:
     def candidates(self, tokens: Sequence[str], k: int,
                    article_ids: Sequence[str] | None = None) -> list[tuple[str, list[str]]]:
         """(passage id, its tokens) of the k passages that hold any of `tokens`, best first."""
-        query = tsquery(tokens)
-        if not query or article_ids is not None and not article_ids:
+        wanted = phrases(tokens)
+        if not wanted or article_ids is not None and not article_ids:
             return []
-        terms = list(dict.fromkeys(t for t in tokens if t))
+        query = tsquery(wanted)
         where = "k.tsv @@ %(query)s::tsquery"
-        args = {"query": query, "terms": terms, "k": k, "articles": list(article_ids or [])}
+        args: dict = {"query": query, "k": k, "articles": list(article_ids or [])}
         if article_ids is not None:
             where += " AND k.article_id = ANY(%(articles)s)"
         if self.ranking == "ts_rank":
             sql = (f"SELECT k.passage_id, k.tokens FROM passage_keywords k WHERE {where} "
                    "ORDER BY ts_rank(k.tsv, %(query)s::tsquery) DESC, k.seq LIMIT %(k)s")
         else:
-            # FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)), floored at 1e-6; k1 1.2, b 0.75.
+            # FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)) floored at 1e-6, n the passages matching
+            # the phrase; tf the phrase's occurrences; length in terms; k1 1.2, b 0.75.
+            counts, total = self._phrase_counts(wanted)
+            weights = [{"terms": list(p), "idf": max(math.log((total - counts[p] + 0.5) / (counts[p] + 0.5)), 1e-6)}
+                       for p in wanted]
+            args["weights"] = json.dumps(weights, ensure_ascii=False)
             sql = f"""
-            WITH stats AS (SELECT passages::float8 AS n,
-                                  GREATEST(tokens::float8 / GREATEST(passages, 1), 1e-9) AS avgdl FROM keyword_stats),
-                 w AS (SELECT q.term, GREATEST(ln((s.n - COALESCE(t.doc, 0) + 0.5) / (COALESCE(t.doc, 0) + 0.5)), 1e-6) AS idf
-                       FROM unnest(%(terms)s::text[]) AS q(term) CROSS JOIN stats s
-                       LEFT JOIN keyword_terms t ON t.term = q.term),
-                 m AS (SELECT k.seq, k.passage_id, k.tokens FROM passage_keywords k WHERE {where})
+            WITH stats AS (SELECT GREATEST(terms::float8 / GREATEST(passages, 1), 1e-9) AS avgdl FROM keyword_stats),
+                 w AS (SELECT (e->>'idf')::float8 AS idf, ARRAY(SELECT jsonb_array_elements_text(e->'terms')) AS phrase
+                       FROM jsonb_array_elements(%(weights)s::jsonb) AS e),
+                 m AS (SELECT k.seq, k.passage_id, k.tokens, k.terms FROM passage_keywords k WHERE {where})
             SELECT m.passage_id, m.tokens FROM m CROSS JOIN stats s CROSS JOIN LATERAL (
-                SELECT SUM(w.idf * f.tf * 2.2 / (f.tf + 1.2 * (0.25 + 0.75 * cardinality(m.tokens) / s.avgdl))) AS score
-                FROM w CROSS JOIN LATERAL (SELECT cardinality(array_positions(m.tokens, w.term))::float8 AS tf) f
+                SELECT SUM(w.idf * f.tf * 2.2 / (f.tf + 1.2 * (0.25 + 0.75 * cardinality(m.terms) / s.avgdl))) AS score
+                FROM w CROSS JOIN LATERAL (SELECT kb_phrase_count(m.terms, w.phrase)::float8 AS tf) f
                 WHERE f.tf > 0) r
             ORDER BY r.score DESC NULLS LAST, m.seq LIMIT %(k)s"""
         return [(r[0], list(r[1])) for r in self.db.rows(sql, args)]
 
-    def document_frequencies(self, tokens: Sequence[str]) -> tuple[dict[str, int], int]:
-        """How many passages hold each token (exactly), and how many passages there are."""
-        unique = list(dict.fromkeys(tokens))
+    def _phrase_counts(self, wanted: Sequence[tuple[str, ...]]) -> tuple[dict[tuple[str, ...], int], int]:
+        """How many passages match each phrase (a one-term phrase from the term counts), and the total."""
         with self.db.connection() as conn:
-            total = conn.execute("SELECT passages FROM keyword_stats").fetchone()[0]
-            found = dict(conn.execute("SELECT term, doc FROM keyword_terms WHERE term = ANY(%s)", (unique,)).fetchall())
-        return {t: found.get(t, 0) for t in unique}, int(total)
+            total = int(conn.execute("SELECT passages FROM keyword_stats").fetchone()[0])
+            singles = sorted({p[0] for p in wanted if len(p) == 1})
+            found = dict(conn.execute("SELECT term, doc FROM keyword_terms WHERE term = ANY(%s)", (singles,)).fetchall())
+            counts = {p: int(found.get(p[0], 0)) for p in wanted if len(p) == 1}
+            for phrase in wanted:
+                if len(phrase) > 1 and phrase not in counts:
+                    counts[phrase] = conn.execute("SELECT COUNT(*) FROM passage_keywords WHERE tsv @@ %s::tsquery",
+                                                  (tsquery([phrase]),)).fetchone()[0]
+        return counts, total
+
+    def document_frequencies(self, tokens: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many passages hold each token (as FTS5 counts: the passages matching its phrase), and
+        how many passages there are: the IDF inputs."""
+        unique = list(dict.fromkeys(tokens))
+        of = {t: tuple(fts_terms(t)) for t in unique if t}
+        counts, total = self._phrase_counts([p for p in dict.fromkeys(of.values()) if p])
+        return {t: counts.get(of.get(t, ()), 0) for t in unique}, total
 
     def tokens(self, passage_ids: Sequence[str]) -> dict[str, list[str]]:
         rows = self.db.rows("SELECT passage_id, tokens FROM passage_keywords WHERE passage_id = ANY(%s)",
@@ -331,33 +393,33 @@ class PostgresKeywordIndex:
 
     # Writes: inside the records' transaction, so that passages, their index rows and the counts commit together.
     def add(self, passages: Iterable[Passage]) -> None:
-        passages = list(passages)
-        if not passages:
+        rows, docs, total = [], Counter(), 0
+        for p in passages:
+            terms = [t for token in p.tokens for t in fts_terms(token)]
+            rows.append((p.id, p.article_id, list(p.tokens), terms, tsvector(terms)))
+            docs.update(set(terms))
+            total += len(terms)
+        if not rows:
             return
-        self.db.executemany(
-            "INSERT INTO passage_keywords (passage_id, article_id, tokens, tsv) VALUES (%s, %s, %s, "
-            "array_to_tsvector(ARRAY(SELECT DISTINCT t FROM unnest(%s::text[]) AS t WHERE t <> '' "
-            f"AND octet_length(t) <= {MAX_LEXEME_BYTES})))",
-            [(p.id, p.article_id, list(p.tokens), list(p.tokens)) for p in passages])
-        docs = Counter(t for p in passages for t in set(p.tokens))
+        self.db.executemany("INSERT INTO passage_keywords (passage_id, article_id, tokens, terms, tsv) "
+                            "VALUES (%s, %s, %s, %s, %s::tsvector)", rows)
         # Sorted: concurrent writers lock the term rows in one order and cannot deadlock.
         self.db.executemany("INSERT INTO keyword_terms VALUES (%s, %s) ON CONFLICT (term) "
                             "DO UPDATE SET doc = keyword_terms.doc + EXCLUDED.doc", sorted(docs.items()))
-        self.db.execute("UPDATE keyword_stats SET passages = passages + %s, tokens = tokens + %s",
-                        (len(passages), sum(len(p.tokens) for p in passages)))
+        self.db.execute("UPDATE keyword_stats SET passages = passages + %s, terms = terms + %s", (len(rows), total))
 
     def remove_article(self, article_id: str) -> None:
         with self.db.connection() as conn:
-            rows = conn.execute("SELECT tokens FROM passage_keywords WHERE article_id=%s", (article_id,)).fetchall()
+            rows = conn.execute("SELECT terms FROM passage_keywords WHERE article_id=%s", (article_id,)).fetchall()
             if not rows:
                 return
-            docs = Counter(t for (tokens,) in rows for t in set(tokens))
+            docs = Counter(t for (terms,) in rows for t in set(terms))
             with conn.cursor() as cursor:
                 cursor.executemany("UPDATE keyword_terms SET doc = doc - %s WHERE term = %s",
                                    [(n, t) for t, n in sorted(docs.items())])
             conn.execute("DELETE FROM keyword_terms WHERE term = ANY(%s) AND doc <= 0", (sorted(docs),))
-            conn.execute("UPDATE keyword_stats SET passages = passages - %s, tokens = tokens - %s",
-                         (len(rows), sum(len(tokens) for (tokens,) in rows)))
+            conn.execute("UPDATE keyword_stats SET passages = passages - %s, terms = terms - %s",
+                         (len(rows), sum(len(terms) for (terms,) in rows)))
             conn.execute("DELETE FROM passage_keywords WHERE article_id=%s", (article_id,))
 
     def count(self) -> int:
