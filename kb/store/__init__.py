@@ -47,9 +47,12 @@ class ArticleWrite(NamedTuple):
     replaces: str | None = None
 
 
-def collection_name(model_name: str) -> str:
-    """The chromadb collection of a model's vectors: two models never share vectors."""
-    return "passages-" + hashlib.sha1(model_name.encode()).hexdigest()[:12]
+def collection_name(model_name: str, library: str | None = None) -> str:
+    """The chromadb collection of a model's vectors: two models never share vectors. A library in
+    PostgreSQL names its own (`library`, recorded in its database): two databases on one chromadb
+    server never share vectors either."""
+    name = "passages-" + hashlib.sha1(model_name.encode()).hexdigest()[:12]
+    return f"{name}-{library}" if library else name
 
 
 class Store:
@@ -79,7 +82,13 @@ class Store:
         self.keyword = self.records.keyword
         self.exact = ExactIndex(self.records, model_name)
         self._check_model(model_name, dim)
-        name = collection_name(model_name)
+        library = None
+        if database_url:
+            import uuid
+
+            self.records.set_meta_default("library", uuid.uuid4().hex[:12])
+            library = self.records.meta("library")
+        name = collection_name(model_name, library)
         if chroma_url:
             try:
                 self.vectors_index = ServerVectors(chroma_url, name)
