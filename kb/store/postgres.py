@@ -26,11 +26,12 @@ one library. The same calls as the SQLite records (kb.store.records.Records) and
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
-import unicodedata
 import sqlite3
 import threading
+import unicodedata
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -44,6 +45,10 @@ from kb.store.records import ARTICLE_COLUMNS, LIST_COLUMNS, PASSAGE_COLUMNS, _ar
 
 if TYPE_CHECKING:
     import numpy as np
+
+# The pool reports each failed reconnection as a warning; with no logging configured Python would
+# print them all on stderr, where a lost database must be one line (the StoreError's).
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
 
 CONNECT_TIMEOUT = 5  # seconds to reach the server before a command gives up
 POOL_TIMEOUT = 15  # seconds to wait for a pooled connection (the pool retries a lost server meanwhile)
