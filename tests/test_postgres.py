@@ -298,9 +298,10 @@ def test_two_machines_ingest_and_ask_at_once(tmp_path, database, chroma_server):
     corpus.mkdir()
     _write_drcd_articles(corpus, 10)
     folders = [tmp_path / "a", tmp_path / "b"]
+    files = sorted(corpus.iterdir())
     for index, folder in enumerate(folders):
         folder.mkdir()
-        for path in sorted(corpus.iterdir())[index::2]:
+        for path in files[index::2]:
             path.rename(folder / path.name)
     script = tmp_path / "machine.py"
     script.write_text(MACHINE, encoding="utf-8")
