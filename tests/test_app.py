@@ -111,10 +111,12 @@ def last_answer(at: AppTest):
 
 
 def test_is_followup():
+    from kb.chat import is_followup  # moved from app.py to kb/chat.py (38fea89); the app uses it there
+
     for q in ("那情景B呢?", "那么B呢", "而日本呢?", "还有呢?", "還有情景C?", "情景B?", "RMP呢"):
-        assert app.is_followup(q), q
+        assert is_followup(q), q
     for q in ("美联储什么时候终止QT?", "RMP的规模大概有多大?", ""):
-        assert not app.is_followup(q), q
+        assert not is_followup(q), q
 
 
 # -- safe rendering helpers ----------------------------------------------------------------------
