@@ -287,6 +287,45 @@ def _positive(value: str) -> int:
     return number
 
 
+def cmd_doctor(args) -> int:
+    from kb.store.doctor import doctor_report
+
+    report = doctor_report(Settings.from_env())
+    if args.json:
+        _print_json(report)
+    else:
+        for side in ("records", "vectors"):
+            part = report[side]
+            state = "reachable" if part["reachable"] else f"UNREACHABLE: {part.get('error')}"
+            print(f"{side:<8} {part['backend']:<18} {part['location']}  {state}")
+        records, vectors = report["records"], report["vectors"]
+        if records["reachable"]:
+            print(f"schema   {records['schema_version']} (this kb: {records['schema_known']})")
+            print(f"counts   {records['articles']} articles, {records['passages']} passages, "
+                  f"{records['keyword_rows']} keyword rows, {vectors.get('count', '?')} vectors")
+        for problem in report["problems"]:
+            print(f"problem  {problem}")
+        print("ok" if report["ok"] else "not ok")
+    if not (report["records"]["reachable"] and report["vectors"]["reachable"]):
+        return 2
+    return 0 if report["ok"] else 1
+
+
+def cmd_migrate(args) -> int:
+    from kb.store.migrate import copy_store
+
+    settings = Settings.from_env()
+    totals = copy_store(settings, args.to, args.chroma or settings.chroma_url,
+                        progress=None if args.json else lambda done, total: print(
+                            f"copied {done}/{total} articles", file=sys.stderr))
+    if args.json:
+        _print_json(totals)
+    else:
+        print(f"copied {totals['articles']} articles ({totals['passages']} passages; vectors: {totals['from_cache']} "
+              f"from the embedding cache, {totals['from_chromadb']} from chromadb); {totals['skipped']} already there")
+    return 0
+
+
 def _date(value: str) -> str:
     if not _DATE.match(value.strip()):
         raise argparse.ArgumentTypeError(f"{value!r} is not a date: write YYYY-MM-DD")
@@ -356,6 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("doctor", help="the backends in use, whether they answer, schema version and counts")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("migrate", help="copy the store of KB_HOME into PostgreSQL and a chromadb server")
+    p.add_argument("--to", required=True, metavar="postgresql://…", help="the database the records go to")
+    p.add_argument("--chroma", metavar="URL", help="the chromadb server the vectors go to (default: KB_CHROMA_URL)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_migrate)
     return parser
 
 

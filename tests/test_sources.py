@@ -9,11 +9,9 @@ import re
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from kb.config import Settings
 from kb.ingest import IngestError, build_article, clean, load_document
 from kb.records import Citation
 from tests.conftest import SEED

@@ -34,7 +34,7 @@ def base_settings() -> Settings:
 
 def open_knowledge_base() -> KnowledgeBase:
     settings = base_settings()
-    key = "|".join(str(v) for v in (settings.home.resolve(), settings.embed_model, settings.chroma_url,
+    key = "|".join(str(v) for v in (settings.home.resolve(), settings.embed_model, settings.chroma_url, settings.database_url,
                                     settings.passage_chars, settings.max_file_bytes, settings.keyword_weight,
                                     settings.llm_base_url, settings.llm_model))
     return _open_knowledge_base(key, settings)

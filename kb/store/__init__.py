@@ -1,10 +1,10 @@
 """Store stage: records (articles, passages, the keyword index, the embedding cache, the journal) in
-SQLite; vectors in chromadb (HNSW, cosine), embedded or on a server.
+SQLite, or in PostgreSQL with KB_DATABASE_URL; vectors in chromadb (HNSW, cosine), embedded or on a server.
 
     schema.py   the SQLite schema as numbered migrations        sqlite.py   the shared connection
     records.py  articles, passages, cache, journal (Records)    keyword.py  FTS5 candidates and counts
     vectors.py  chromadb, embedded or server, kept coherent     chroma.py   every chromadb call
-    lock.py     the cross-process write lock
+    lock.py     the cross-process write lock                    postgres.py the records in PostgreSQL
 
 Consistency across the two: vectors are written to chromadb first, under a journal entry, and the
 records transaction that inserts the article is the commit point. Every read goes through the
@@ -14,6 +14,8 @@ vectors, which the journal names and `recover()` deletes on the next open.
 Several processes on one store (the app and the command line): SQLite is shared through WAL and
 the write lock lets one writer at a time; the embedded chromadb view is kept coherent through the
 vectors generation (kb.store.vectors). With KB_CHROMA_URL the vectors live in one chromadb server.
+Several machines on one library: the records in PostgreSQL (KB_DATABASE_URL), the vectors on a
+chromadb server (KB_CHROMA_URL, required then), one writer at a time through a PostgreSQL advisory lock.
 """
 from __future__ import annotations
 
@@ -45,30 +47,56 @@ class ArticleWrite(NamedTuple):
     replaces: str | None = None
 
 
-def collection_name(model_name: str) -> str:
-    """The chromadb collection of a model's vectors: two models never share vectors."""
-    return "passages-" + hashlib.sha1(model_name.encode()).hexdigest()[:12]
+def collection_name(model_name: str, library: str | None = None) -> str:
+    """The chromadb collection of a model's vectors: two models never share vectors. A library in
+    PostgreSQL names its own (`library`, recorded in its database): two databases on one chromadb
+    server never share vectors either."""
+    name = "passages-" + hashlib.sha1(model_name.encode()).hexdigest()[:12]
+    return f"{name}-{library}" if library else name
 
 
 class Store:
-    def __init__(self, home: Path, model_name: str, dim: int | None, chroma_url: str | None = None) -> None:
-        """`dim` may be None for a store opened only to read its records (no model loaded yet)."""
+    def __init__(self, home: Path, model_name: str, dim: int | None, chroma_url: str | None = None,
+                 database_url: str | None = None) -> None:
+        """`dim` may be None for a store opened only to read its records (no model loaded yet).
+        With `database_url` (KB_DATABASE_URL) the records are in PostgreSQL, and the vectors must be
+        on a chromadb server (`chroma_url`): machines that share the records share the vectors."""
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.model_name = model_name
         self._dim = dim
-        self.records = SqliteRecords(Database(self.home / "kb.sqlite3"))
+        self.database_url = database_url
+        if database_url:
+            from kb.store.postgres import PostgresRecords, is_postgres_url
+
+            if not is_postgres_url(database_url):
+                raise StoreError(f"KB_DATABASE_URL must be a postgresql:// URL, not {database_url.split(':')[0]!r}")
+            if not chroma_url:
+                raise StoreError("KB_DATABASE_URL needs KB_CHROMA_URL: with the records in PostgreSQL the vectors "
+                                 "must be on a chromadb server every machine reaches, not embedded in one KB_HOME")
+            self.records = PostgresRecords(database_url)
+            self._lock = self.records.lock
+        else:
+            self.records = SqliteRecords(Database(self.home / "kb.sqlite3"))
+            self._lock = self.records.db.lock
         self.keyword = self.records.keyword
         self.exact = ExactIndex(self.records, model_name)
-        self._lock = self.records.db.lock
         self._check_model(model_name, dim)
-        name = collection_name(model_name)
+        library = None
+        if database_url:
+            import uuid
+
+            self.records.set_meta_default("library", uuid.uuid4().hex[:12])
+            library = self.records.meta("library")
+        name = collection_name(model_name, library)
         if chroma_url:
             try:
                 self.vectors_index = ServerVectors(chroma_url, name)
             except ConnectionError as exc:
                 raise StoreError(f"cannot reach the chromadb server at {chroma_url} (KB_CHROMA_URL): {exc}") from exc
-            self._write_lock = WriteLock(self.home / ".write.lock", self._lock, lambda: None)
+            # One writer at a time: through the database when it is shared, else through KB_HOME.
+            process_lock = self.records.write_lock if database_url else self.home / ".write.lock"
+            self._write_lock = WriteLock(process_lock, self._lock, lambda: None)
         else:
             # Embedded: a per-process view, opened at first use (under the write lock).
             self._write_lock = WriteLock(self.home / ".write.lock", self._lock, lambda: self.vectors_index.sync(bump=True))

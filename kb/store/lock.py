@@ -1,23 +1,25 @@
-"""The cross-process writer lock: one writer at a time on a store (the app and the command line)."""
+"""The cross-process writer lock: one writer at a time on a store (the app and the command line), through
+a file in KB_HOME, or through the database when the records are in PostgreSQL (kb.store.postgres.AdvisoryLock)."""
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
 from filelock import FileLock
 
 
 class WriteLock:
-    """A FileLock at KB_HOME/.write.lock, re-entrant in a thread, taken after the store's thread lock.
+    """A FileLock at KB_HOME/.write.lock (or another re-entrant process lock with acquire/release),
+    re-entrant in a thread, taken after the store's thread lock.
 
     Entering it from outside runs `on_enter` (the vectors' sync with a new generation): no write is
     ever made on a stale chromadb view, and every other process re-opens its view before using it
     again. Bumping before the write, not at the commit, also covers a writer that dies between its
     chromadb write and its commit."""
 
-    def __init__(self, path: Path, thread_lock: threading.RLock, on_enter: Callable[[], None]) -> None:
-        self.file_lock = FileLock(str(path))
+    def __init__(self, path: Union[Path, object], thread_lock: threading.RLock, on_enter: Callable[[], None]) -> None:
+        self.file_lock = FileLock(str(path)) if isinstance(path, (str, Path)) else path
         self._thread_lock = thread_lock
         self._on_enter = on_enter
         self._depth = threading.local()
