@@ -12,14 +12,17 @@ import re
 from kb.text import tagged
 
 _NUMBER = r"(?:\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿半几]+)"
+_UNIT = (r"(?:美元|美金|元|人民币|欧元|日元|英镑|%|％|个百分点|个?基点|bp|倍|盎司|吨|桶|人|名|位|家|个|种|次|项|条|座|所|"
+         r"点|岁|年|个月|月|周|天|日|小时|分钟|分|秒|公里|公尺|米|英尺|英里|公分|厘米|公斤|千克|克|度|平方公里|平方公尺|亩|票|场|局|届|册|页|章)")
+# An amount: a number with its unit or magnitude (450亿美元, 35%, 200-300亿, 三个), not a bare list number ("1.").
 _AMOUNT = re.compile(
-    rf"(?:约|近|逾|超过|高达|仅|不到)?\d[\d,.]*(?:\s*[-–~～至到]\s*\d[\d,.]*)?\s*(?:万亿|亿|万|千|百)?\s*"
-    r"(?:美元|美金|元|人民币|欧元|日元|英镑|%|％|个百分点|个?基点|bp|倍|盎司|吨|桶|人|名|位|家|个|次|点|年|岁)?"
-    rf"|百分之{_NUMBER}|{_NUMBER}(?:成|倍|万亿|亿|万)")
+    rf"(?:约|近|逾|超过|高达|仅|不到)?\d[\d,.]*(?:\s*[-–~～至到]\s*\d[\d,.]*)?\s*(?:(?:万亿|亿|万|千|百)\s*{_UNIT}?|{_UNIT})"
+    rf"|百分之{_NUMBER}|{_NUMBER}(?:成|倍|万亿|亿|万)|[零〇一二两三四五六七八九十百千几]+{_UNIT}")
 _DATE = re.compile(
     r"\d{4}\s*[-/年]\s*(?:\d{1,2}\s*[-/月](?:\s*\d{1,2}\s*日?)?|第?[一二三四1-4]\s*季度|[上下]半年|年?[底末初中])?"
     r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日|[一二三四五六七八九十]+\s*月|\d+\s*(?:世纪|年代)"
     r"|[前后去今明本上下]一?(?:年|季度|个?月)|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}:\d{2}")
+_YEAR = re.compile(r"^(?:1\d|20)\d{2}\s*年")
 _DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|日|小时|分钟|世纪)")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{2,3}·[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{2,3}(?:先生|女士|教授|博士)")
 _ORGANISATION = re.compile(
@@ -43,7 +46,8 @@ EVIDENCE_KINDS = ("quantity", "time")
 def entities(kind: str, sentence: str, duration: bool = False) -> list[str]:
     """Candidate answers of `kind` in a (Simplified) sentence, in order of appearance."""
     if kind == "quantity":
-        return [m.group().strip() for m in (_DURATION if duration else _AMOUNT).finditer(sentence) if _has_digit(m.group())]
+        found = [m.group().strip() for m in (_DURATION if duration else _AMOUNT).finditer(sentence) if _has_digit(m.group())]
+        return [f for f in found if not _YEAR.match(f)]  # 2026年 is a date, not an amount
     if kind == "time":
         found = [m.group().strip() for m in (_DURATION if duration else _DATE).finditer(sentence)]
         return found + [w for w, flag in tagged(sentence) if flag in _TAGS["time"] and len(w) > 1
