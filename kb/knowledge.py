@@ -291,7 +291,7 @@ class KnowledgeBase:
         similarity = self._similarity(question) if question.language != "zh" else None
         return answering.answer(question, hits, script=script, settings=self.settings, use_llm=use_llm,
                                 on_token=on_token, following=self.store.next_passage, only_article=only,
-                                similarity=similarity)
+                                similarity=similarity, model=self.embedder.name)
 
     def _similarity(self, question):
         """Cosine of the question against sentences, by the embedder (for questions in another language:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from kb.answer.extractive import extractive_answer, missing_terms
+from kb.answer.extractive import DENSE_FLOORS, extractive_answer, missing_terms
 from kb.answer.facts import fact_answer, the_article
 from kb.answer.render import NO_ANSWER, citation_for
 from kb.config import Settings
@@ -23,18 +23,19 @@ def answer(question: Question, hits: list[Hit], *, script: str | None = None,
            settings: Settings | None = None, use_llm: bool | None = None,
            on_token: Callable[[str], None] | None = None,
            following: Callable[[Passage], Passage | None] | None = None, only_article: Article | None = None,
-           similarity: Callable[[list[str]], list[float]] | None = None) -> Answer:
+           similarity: Callable[[list[str]], list[float]] | None = None, model: str | None = None) -> Answer:
     """The answer to `question` from `hits`, in `script` (default: the question's own script).
 
     An article-fact question is answered from the article's record (`only_article` when the store
     holds one article, else the first hit's); `following` lets a quoted list run into the next passage;
-    `similarity` (question against sentences, by embedding) chooses sentences for a question in another language."""
+    `similarity` (question against sentences, by embedding) chooses sentences for a question in another language;
+    `model` names the embedder whose cosines the hits carry (its measured floor for weak evidence)."""
     script = script or question.script
     if question.kind == "article_fact":
         facts = fact_answer(question, the_article(hits, only_article), hits, script)
         if facts is not None:
             return facts
-    extractive = extractive_answer(question, hits, script, following, similarity)
+    extractive = extractive_answer(question, hits, script, following, similarity, DENSE_FLOORS.get(model or ""))
     settings = settings or Settings.from_env()
     wants_llm = use_llm if use_llm is not None else bool(settings.llm_base_url)
     if not wants_llm or extractive.abstained or not settings.llm_base_url:
