@@ -493,3 +493,167 @@ def test_sidebar_settings_apply_to_answers(home):
     ask(at, "美联储什么时候终止QT?")
     answer = last_answer(at)
     assert not answer.abstained and len(answer.hits) <= 2
+
+
+# -- citations with pages (PDF), an article's own record -------------------------------------------
+
+def _drcd_article(title: str) -> dict:
+    import json
+
+    data = json.loads((ROOT / "tests" / "data" / "drcd_dev_slice.json").read_text(encoding="utf-8"))
+    return next(a for a in data.get("data", data) if a["title"] == title)
+
+
+def matsu_pdf() -> bytes:
+    """A three-page PDF (typeset like a broker's report by tests/documents.py) of DRCD's 馬祖列島."""
+    import tempfile
+
+    from tests.documents import find_cjk_font, make_pdf
+
+    font = find_cjk_font()
+    if font is None:
+        pytest.skip("no CJK TrueType font (apt-get install fonts-wqy-microhei)")
+    paragraphs: list[str] = []
+    for paragraph in _drcd_article("馬祖列島")["paragraphs"]:
+        paragraphs += [paragraph["context"], ""]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "matsu.pdf"
+        pages = make_pdf(path, title="馬祖列島概覽", author="研究員乙", date="2025-11-20", paragraphs=paragraphs,
+                         font_path=font)
+        assert pages >= 2
+        return path.read_bytes()
+
+
+def test_pdf_citation_shows_its_page_and_article_facts_cite_the_record(home):
+    at = start()
+    # An article fact is answered from the article's record: the card shows the record, no empty passage.
+    ask(at, "这篇文章的作者是谁?")
+    answer = last_answer(at)
+    assert "王永利" in answer.text and [c.kind for c in answer.citations] == ["article"]
+    rendered = [m.value for m in at.markdown]
+    record = [v for v in rendered if 'class="kb-record"' in v]
+    assert record and "王永利" in record[0] and SEED_TITLE in record[0] and "MarsBit" in record[0]
+    assert not any('class="kb-passage"' in v for v in rendered)
+    assert any("文章本身的记录" in c.value for c in at.caption)
+    assert not any("第 0 段" in c.value for c in at.caption)
+
+    go(at, "add")
+    at.file_uploader(key="upload_files").set_value([("matsu.pdf", matsu_pdf(), "application/pdf")])
+    submit(at, "导入文件")
+    assert any("已添加" in s.value and "马祖列岛概览" in s.value for s in at.success), [e.value for e in at.error]
+
+    go(at, "chat")
+    ask(at, "后沃澳村在什么时候会变成孤岛?")
+    answer = last_answer(at)
+    assert not answer.abstained and "涨潮" in answer.text
+    cited = [c for c in answer.citations if c.title == "马祖列岛概览"]
+    assert cited and all(c.page and c.page >= 2 for c in cited)  # the answer is on a later page
+    page = f"第 {cited[0].page} 页"
+    metas = [m.value for m in at.markdown if 'class="kb-meta"' in m.value]
+    assert any(page in v and "研究員乙" in v for v in metas), metas
+    assert any(e.label.startswith("&#91;1&#93;") and "马祖列岛概览" in e.label and page in e.label
+               for e in at.expander)
+    # The seed article (a text file) has no pages: its cards never say 第 N 页.
+    ask(at, "美联储什么时候终止QT?")
+    assert all(c.page is None for c in last_answer(at).citations)
+    seed_labels = [e.label for e in at.expander if SEED_TITLE in e.label]
+    assert seed_labels and not any("页" in label for label in seed_labels)
+
+
+def test_page_label_and_record_html_are_safe():
+    from ui.render import meta_html, page_label, record_html
+
+    assert page_label(3) == "第 3 页" and page_label(None) == "" and page_label(0) == ""
+    assert "第 3 页" in meta_html(source="s", author=None, published=None, url=None, page=3)
+    assert "页" not in meta_html(source="s", author=None, published=None, url=None)
+    html = record_html(title=HOSTILE_TITLE, author=None, source="MarsBit", published="2025-12-10 06:35",
+                       url="javascript:alert(1)")
+    assert "<script" not in html and "未记录" in html and "href" not in html and "MarsBit" in html
+
+
+# -- feeds -----------------------------------------------------------------------------------------
+
+def _feed_xml(base: str) -> str:
+    body = _drcd_article("鮭魚")["paragraphs"][0]["context"]
+    content = "".join(f"<p>{s}。</p>" for s in body.split("。") if s)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>自然生態週報</title><link>{base}/</link><description>生態</description>
+<item><title>鮭魚與森林的養分</title><link>{base}/salmon</link><dc:creator>林小雨</dc:creator>
+<pubDate>Mon, 01 Dec 2025 08:00:00 GMT</pubDate><description>灰熊與鮭魚。</description>
+<content:encoded><![CDATA[{content}]]></content:encoded></item>
+</channel></rss>"""
+
+
+def test_feeds_tab_subscribes_updates_and_removes(home):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    requests: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            requests.append(self.path)
+            if self.path == "/feed.xml":
+                body, kind = _feed_xml(base).encode("utf-8"), "application/rss+xml; charset=utf-8"
+            elif self.path == "/page.html":
+                body, kind = HTML_ARTICLE.encode("utf-8"), "text/html; charset=utf-8"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        at = start("add")
+        assert any("订阅源" in label for label in (t.label for t in at.tabs))
+        assert at.button(key="update_feeds").disabled  # nothing to update yet
+        # A web page is no feed: said in Chinese, nothing subscribed.
+        at.text_input(key="feed_url").set_value(f"{base}/page.html")
+        submit(at, "添加订阅")
+        assert any("未订阅" in e.value and "不是 RSS 或 Atom 订阅源" in e.value for e in at.error), \
+            [e.value for e in at.error]
+
+        at.text_input(key="feed_url").set_value(f"{base}/feed.xml")
+        submit(at, "添加订阅")
+        assert any("已订阅" in s.value and "自然生態週報" in s.value for s in at.success), \
+            [s.value for s in at.success]
+        assert any("已订阅(1)" in m.value for m in at.markdown)
+        assert any(f"{base}/feed.xml" in m.value and "尚未更新" in m.value for m in at.markdown)
+
+        at.button(key="update_feeds").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("新增 1 篇" in m.value for m in at.markdown), [m.value for m in at.markdown]
+        assert any("已添加" in s.value and "鲑鱼与森林的养分" in s.value for s in at.success), \
+            [s.value for s in at.success] + [e.value for e in at.error]
+        assert "/salmon" not in requests  # the item carries its full text: no page fetched
+        assert any("上次更新" in m.value for m in at.markdown)
+
+        go(at, "library")
+        table = at.dataframe[0].value
+        row = table[table["标题"].str.contains("鲑鱼与森林")]
+        assert len(row) == 1 and row["作者"].iloc[0] == "林小雨" and row["原文"].iloc[0] == f"{base}/salmon"
+
+        # Update again: the stored item is known by its link; then unsubscribe.
+        go(at, "add")
+        at.button(key="update_feeds").click().run()
+        assert any("已在知识库中 1 篇" in m.value for m in at.markdown), [m.value for m in at.markdown]
+        at.button(key="remove_feed_0").click().run()
+        assert not at.exception
+        assert any("已取消订阅" in s.value for s in at.success)
+        assert any("已订阅(0)" in m.value for m in at.markdown)
+        go(at, "chat")
+        ask(at, "灰熊在东北太平洋扮演什么角色?")
+        assert "生态系的工程师" in last_answer(at).text
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,6 +6,7 @@ Saves the chat page to docs/screenshot-chat.png.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -127,5 +128,67 @@ def test_chat_in_browser(server):
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
             assert SCREENSHOT.stat().st_size > 10_000
+        finally:
+            browser.close()
+
+
+def _matsu_pdf(path: Path) -> Path:
+    """DRCD's 馬祖列島 typeset as a three-page broker's PDF (tests/documents.py)."""
+    import json
+
+    from tests.documents import find_cjk_font, make_pdf
+
+    font = find_cjk_font()
+    if font is None:
+        pytest.skip("no CJK TrueType font (apt-get install fonts-wqy-microhei)")
+    data = json.loads((ROOT / "tests" / "data" / "drcd_dev_slice.json").read_text(encoding="utf-8"))
+    article = next(a for a in data.get("data", data) if a["title"] == "馬祖列島")
+    paragraphs: list[str] = []
+    for paragraph in article["paragraphs"]:
+        paragraphs += [paragraph["context"], ""]
+    assert make_pdf(path, title="馬祖列島概覽", author="研究員乙", date="2025-11-20", paragraphs=paragraphs,
+                    font_path=font) >= 2
+    return path
+
+
+def test_pdf_upload_and_cited_page_in_browser(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    pdf = _matsu_pdf(tmp_path / "matsu.pdf")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
+            page.set_default_timeout(120_000)
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_test_id("stChatInputTextArea").wait_for(state="visible")
+
+            # The add page: choose the PDF in the uploader, import it.
+            page.locator("button").filter(has_text="添加文章").first.click()
+            page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(pdf))
+            page.get_by_text("matsu.pdf").first.wait_for(state="visible")  # uploaded to the server
+            page.locator("button").filter(has_text="导入文件").click()
+            added = page.get_by_test_id("stAlert").filter(has_text="已添加").filter(has_text="马祖列岛概览")
+            added.wait_for(state="visible")
+
+            # Back to the chat: the answer cites the PDF with the page its passage is on.
+            page.locator("button").filter(has_text="问答").first.click()
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(state="visible")
+            box.fill("后沃澳村在什么时候会变成孤岛?")
+            box.press("Enter")
+            answer = page.locator(".kb-answer").filter(has=page.locator(".kb-cite")).first
+            answer.wait_for(state="visible")
+            assert "涨潮" in answer.inner_text()
+            card = page.get_by_test_id("stExpander").filter(has_text="马祖列岛概览").first
+            card.wait_for(state="visible")
+            summary = card.locator("summary").inner_text()
+            assert "[1]" in summary and re.search(r"第 [2-9] 页", summary), summary
+            meta = card.locator(".kb-meta").first
+            meta.wait_for(state="visible")
+            shown = meta.inner_text()
+            assert re.search(r"第 [2-9] 页", shown) and "研究員乙" in shown, shown
+            assert re.search(r"第 \d+ 页", summary).group(0) in shown  # the same page in the title and the card
+            card.locator(".kb-passage mark").filter(has_text="涨潮").first.wait_for(state="visible")
         finally:
             browser.close()

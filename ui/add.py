@@ -1,5 +1,6 @@
-"""The add page: uploaded files, pasted text or a URL into the knowledge base, with progress and
-each result said in Chinese."""
+"""The add page: uploaded files (txt, md, html, pdf, docx), pasted text or a URL into the knowledge
+base, and RSS/Atom subscriptions (add, remove, update now), with progress and each result said in
+Chinese. Every action goes through KnowledgeBase."""
 from __future__ import annotations
 
 import math
@@ -8,9 +9,9 @@ from typing import Callable, Iterable, Sequence
 
 import streamlit as st
 
-from kb.knowledge import KnowledgeBase
+from kb.knowledge import FeedUpdate, KnowledgeBase
 from kb.records import IngestResult
-from ui.render import escape_text, explain_result, safe_url
+from ui.render import escape_text, explain_rejection, explain_result, link_html, safe_url, short_date
 
 
 def ingest_uploads(kb: KnowledgeBase, files: Iterable[tuple[str, bytes]], *,
@@ -67,12 +68,153 @@ def _run_with_progress(label: str, work: Callable[[Callable[[int, int, IngestRes
     return results
 
 
+# -- feeds ------------------------------------------------------------------------------------------
+
+def _say_feed_error(exc: Exception) -> str:
+    """A failure of add_feed in Chinese: an IngestError from its code, anything else as it is."""
+    code = getattr(exc, "code", None)
+    if code:
+        return explain_rejection(code, getattr(exc, "params", None), str(exc))
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _remove_feed(kb: KnowledgeBase, url: str, title: str) -> None:
+    """on_click of a feed's remove button: runs before the page is drawn, so the list is current."""
+    try:
+        removed = kb.remove_feed(url)
+        st.session_state.feed_notice = ("success" if removed else "info",
+                                        f"已取消订阅 《{escape_text(title)}》,已导入的文章仍保留在知识库里" if removed
+                                        else f"《{escape_text(title)}》 已经不在订阅列表里")
+    except Exception as exc:
+        st.session_state.feed_notice = ("error", f"取消订阅失败:{escape_text(f'{type(exc).__name__}: {exc}')}")
+
+
+def update_counts(update: FeedUpdate) -> dict[str, int]:
+    counts = {"added": 0, "replaced": 0, "unchanged": 0, "rejected": 0}
+    for r in update.results:
+        counts[r.status if r.status in counts else "rejected"] += 1
+    return counts
+
+
+def show_feed_updates(updates: Sequence[FeedUpdate]) -> None:
+    """What `update_feeds` did: one line per feed, then each of its items said as the other tabs say them."""
+    if not updates:
+        st.info("没有订阅源可更新。", icon=":material/info:")
+        return
+    for update in updates:
+        name = escape_text(update.title or update.url)
+        if update.status == "failed":
+            reason = explain_rejection(None, None, update.error)
+            st.error(f"**订阅源更新失败** 《{name}》:{escape_text(reason)}", icon=":material/error:")
+            continue
+        if update.status == "not_modified":
+            st.info(f"**没有新内容** 《{name}》 · 订阅源自上次更新以来没有变化", icon=":material/info:")
+            continue
+        c = update_counts(update)
+        bits = [f"新增 {c['added']} 篇"]
+        if c["replaced"]:
+            bits.append(f"更新 {c['replaced']} 篇")
+        bits.append(f"未变化 {c['unchanged']} 篇")
+        bits.append(f"未导入 {c['rejected']} 篇")
+        if update.known:
+            bits.append(f"已在知识库中 {update.known} 篇(跳过)")
+        if update.deferred:
+            bits.append(f"留待下次更新 {update.deferred} 篇")
+        st.markdown(f"**《{name}》** · " + " · ".join(bits))
+        show_ingest_results(update.results)
+
+
+def show_feed_list(kb: KnowledgeBase) -> None:
+    """The subscriptions, each with its link, last update (or error) and a remove button."""
+    try:
+        feeds = kb.feeds()
+    except Exception as exc:
+        st.error(f"无法读取订阅列表:{escape_text(f'{type(exc).__name__}: {exc}')}")
+        return
+    st.markdown(f"##### 已订阅({len(feeds)})")
+    if not feeds:
+        st.caption("还没有订阅源。")
+    for index, feed in enumerate(feeds):
+        url, title = feed["url"], feed.get("title") or feed["url"]
+        with st.container(border=True):
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            with left:
+                bits = [link_html(url, url)]
+                checked = feed.get("checked_at")
+                bits.append(f"上次更新 {escape_text(short_date(checked))}" if checked else "尚未更新")
+                st.markdown(f"**{escape_text(title)}**<br><span class=\"kb-meta\">{' · '.join(bits)}</span>",
+                            unsafe_allow_html=True)
+                if feed.get("last_error"):
+                    st.caption(f"上次更新出错:{escape_text(feed['last_error'])}")
+            with right:
+                st.button("取消订阅", key=f"remove_feed_{index}", icon=":material/delete:",
+                          on_click=_remove_feed, args=(kb, url, title))
+
+
+def feeds_tab(kb: KnowledgeBase) -> None:
+    st.caption("订阅 RSS 或 Atom 订阅源:点「立即更新」时导入其中的新文章(条目带全文时直接导入,否则抓取它链接的网页)。")
+    with st.form("feed_form", clear_on_submit=True, border=False):
+        address = st.text_input("订阅源网址", key="feed_url", placeholder="https://example.com/feed.xml")
+        submitted = st.form_submit_button("添加订阅", type="primary", icon=":material/add:")
+    if submitted:
+        address = (address or "").strip()
+        if not safe_url(address):
+            st.warning("请输入以 http:// 或 https:// 开头的订阅源网址。")
+        else:
+            try:
+                with st.spinner("正在检查订阅源…"):
+                    feed = kb.add_feed(address)
+            except Exception as exc:  # IngestError (not a feed, unreachable) or a store error
+                st.session_state.feed_notice = ("error", f"**未订阅** {escape_text(address)}:"
+                                                         f"{escape_text(_say_feed_error(exc))}")
+            else:
+                name = escape_text(feed.get("title") or address)
+                if feed.get("added"):
+                    st.session_state.feed_notice = ("success", f"**已订阅** 《{name}》 · 现有 {feed.get('items', 0)} "
+                                                               "条内容,点「立即更新」导入")
+                else:
+                    st.session_state.feed_notice = ("info", f"《{name}》 已经在订阅列表里")
+    notice = st.session_state.pop("feed_notice", None)
+    if notice:
+        kind, text = notice
+        {"success": st.success, "info": st.info, "error": st.error}[kind](text)
+
+    # The list is drawn after the update button has run, so it shows this run's update times.
+    list_area = st.container()
+    try:
+        feeds = kb.feeds()
+    except Exception:  # the list below says why
+        feeds = []
+    if st.button("立即更新", key="update_feeds", type="primary", icon=":material/sync:", disabled=not feeds):
+        bar = st.progress(0.0, text="正在更新订阅源…")
+
+        def progress(done: int, total: int, result: IngestResult) -> None:
+            name = result.title or result.origin
+            bar.progress(done / max(total, 1), text=f"正在导入({done}/{total}):{escape_text(name[:40])}")
+
+        try:
+            updates = kb.update_feeds(progress=progress)
+        except Exception as exc:  # a store error: say so, keep the page
+            updates = None
+            st.error(f"更新失败:{escape_text(f'{type(exc).__name__}: {exc}')}")
+        bar.progress(1.0, text="更新完成")
+        if updates is not None:
+            st.session_state.feed_updates = updates
+    if st.session_state.get("feed_updates") is not None:
+        st.markdown("##### 更新结果")
+        show_feed_updates(st.session_state.feed_updates)
+    with list_area:
+        show_feed_list(kb)
+
+
 def page_add(kb: KnowledgeBase) -> None:
     limit_mb = max(1, math.ceil(kb.settings.max_file_bytes / (1024 * 1024)))
     st.subheader("添加文章", anchor=False)
-    st.caption("支持 txt、md、html 文件,粘贴的文本,或文章网址。简体、繁体都可以,系统会自动识别并统一检索。")
-    upload_tab, paste_tab, url_tab = st.tabs([":material/upload_file: 上传文件", ":material/edit_note: 粘贴文本",
-                                              ":material/link: 网址"])
+    st.caption("支持 txt、md、html、pdf、docx 文件,粘贴的文本,文章网址,或 RSS/Atom 订阅源。"
+               "简体、繁体都可以,系统会自动识别并统一检索。")
+    upload_tab, paste_tab, url_tab, feeds_tab_ = st.tabs([
+        ":material/upload_file: 上传文件", ":material/edit_note: 粘贴文本", ":material/link: 网址",
+        ":material/rss_feed: 订阅源"])
     results: list[IngestResult] | None = None
 
     with upload_tab:
@@ -136,6 +278,9 @@ def page_add(kb: KnowledgeBase) -> None:
                         return [IngestResult(address, "rejected", reason=f"{type(exc).__name__}: {exc}")]
 
                 results = _run_with_progress("正在抓取", fetch)
+
+    with feeds_tab_:
+        feeds_tab(kb)
 
     if results is not None:
         st.session_state.ingest_results = results

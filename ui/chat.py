@@ -1,5 +1,6 @@
 """The chat page: questions (follow-ups made whole by kb.chat), the streamed answer, its [n] citations
-with the cited sentence highlighted in its passage, and the nearest passages when there is no answer."""
+with the cited sentence highlighted in its passage (and its page, for PDFs; an article-fact answer cites
+the article's own record instead of a passage), and the nearest passages when there is no answer."""
 from __future__ import annotations
 
 import time
@@ -9,7 +10,8 @@ import streamlit as st
 from kb.chat import rewrite_followup
 from kb.knowledge import KnowledgeBase
 from kb.records import Answer, Citation
-from ui.render import answer_html, escape_text, highlight_html, lines_html, meta_html, original_span, sentence_span
+from ui.render import (answer_html, escape_text, highlight_html, lines_html, meta_html, original_span, page_label,
+                       record_html, sentence_span)
 from ui.session import ask_settings, knowledge_base_for_session
 
 
@@ -26,10 +28,20 @@ def show_passage_views(simplified_html: str, original_html: str | None, *, origi
         st.markdown(original_html, unsafe_allow_html=True)
 
 
+def citation_label(c: Citation) -> str:
+    """The card's title: [n], the article, its source and date, and the page for sources with pages."""
+    return " · ".join(x for x in (f"[{c.n}] {c.title}", c.source, (c.published or "")[:10], page_label(c.page)) if x)
+
+
 def show_citation(c: Citation, *, expanded: bool, original_first: bool) -> None:
-    label = " · ".join(x for x in (f"[{c.n}] {c.title}", c.source, (c.published or "")[:10]) if x)
-    with st.expander(escape_text(label), expanded=expanded, icon=":material/article:"):
-        st.markdown(meta_html(source=c.source, author=c.author, published=c.published, url=c.url),
+    if c.kind == "article":  # an article fact: the cited thing is the article's own record, not a passage
+        with st.expander(escape_text(citation_label(c)), expanded=expanded, icon=":material/badge:"):
+            st.markdown(record_html(title=c.title, author=c.author, source=c.source, published=c.published,
+                                    url=c.url), unsafe_allow_html=True)
+            st.caption("出处是文章本身的记录(标题、作者、来源、日期、链接),不是正文段落")
+        return
+    with st.expander(escape_text(citation_label(c)), expanded=expanded, icon=":material/article:"):
+        st.markdown(meta_html(source=c.source, author=c.author, published=c.published, url=c.url, page=c.page),
                     unsafe_allow_html=True)
         start, end = sentence_span(c.passage, c.sentence, c.sentence_start)
         simplified = highlight_html(c.passage, start, end)
@@ -49,7 +61,7 @@ def show_nearest(record: dict) -> None:
     for i, item in enumerate(nearest):
         with st.expander(escape_text(item["title"]), expanded=i == 0, icon=":material/search:"):
             st.markdown(meta_html(source=item["source"], author=item["author"], published=item["published"],
-                                  url=item["url"]), unsafe_allow_html=True)
+                                  url=item["url"], page=item.get("page")), unsafe_allow_html=True)
             original = item["passage_original"]
             show_passage_views(highlight_html(item["passage"], None, None),
                                highlight_html(original, None, None) if original and original != item["passage"]
@@ -89,7 +101,7 @@ def answer_record(answer: Answer, seconds: float) -> dict:
             nearest.append({"title": hit.article.title, "source": hit.article.source, "author": hit.article.author,
                             "published": hit.article.published, "url": hit.article.url,
                             "passage": hit.passage.text, "passage_original": hit.passage.text_original,
-                            "position": hit.passage.position, "score": hit.score})
+                            "position": hit.passage.position, "page": hit.passage.page, "score": hit.score})
     return {"role": "assistant", "answer": answer, "nearest": nearest, "seconds": seconds}
 
 

@@ -106,8 +106,13 @@ def short_date(value: str | None) -> str:
     return value
 
 
+def page_label(page: int | None) -> str:
+    """"第 N 页" for a passage of a source with pages (PDF); "" when it has none."""
+    return f"第 {page} 页" if isinstance(page, int) and not isinstance(page, bool) and page > 0 else ""
+
+
 def meta_html(*, source: str | None, author: str | None, published: str | None, url: str | None,
-              extra: str = "") -> str:
+              extra: str = "", page: int | None = None) -> str:
     bits = []
     if source:
         bits.append(f"来源 <b>{escape_text(source)}</b>")
@@ -115,10 +120,23 @@ def meta_html(*, source: str | None, author: str | None, published: str | None, 
         bits.append(f"作者 {escape_text(author)}")
     if published:
         bits.append(f"发布 {escape_text(short_date(published))}")
+    if page_label(page):
+        bits.append(f'<span class="kb-page">{page_label(page)}</span>')
     if extra:
         bits.append(extra)
     bits.append(link_html(url))
     return f'<div class="kb-meta">{" · ".join(bits)}</div>'
+
+
+def record_html(*, title: str | None, author: str | None, source: str | None, published: str | None,
+                url: str | None) -> str:
+    """An article's own record (what an article-fact answer cites): its fields, escaped, as a small table."""
+    rows = [("标题", escape_text(title) if title else ""), ("作者", escape_text(author) if author else ""),
+            ("来源", escape_text(source) if source else ""),
+            ("发布", escape_text(short_date(published)) if published else ""), ("原文", link_html(url))]
+    missing = '<span class="kb-muted">未记录</span>'
+    body = "".join(f"<tr><th>{label}</th><td>{value or missing}</td></tr>" for label, value in rows)
+    return f'<table class="kb-record">{body}</table>'
 
 
 def original_span(c: Citation) -> tuple[int, int] | tuple[None, None]:
@@ -194,6 +212,11 @@ CSS = """
                    box-shadow: inset 0 -2px 0 #f5b400; }
 .kb-meta { color: rgba(100,100,110,1); font-size: .88rem; margin-bottom: .35rem; line-height: 1.7; }
 .kb-meta b { color: inherit; font-weight: 600; }
+.kb-page { color: #1d4ed8; font-weight: 600; white-space: nowrap; }
+.kb-record { border-collapse: collapse; margin: .2rem 0 .4rem 0; font-size: .95rem; }
+.kb-record th { text-align: left; font-weight: 600; color: rgba(100,100,110,1); padding: .15rem .9rem .15rem 0;
+                white-space: nowrap; vertical-align: top; border: none; }
+.kb-record td { padding: .15rem 0; border: none; }
 .kb-muted { color: rgba(120,120,130,1); }
 .kb-text p { line-height: 1.9; margin: 0 0 .85em 0; }
 .kb-sources-title { font-weight: 600; font-size: .92rem; color: rgba(100,100,110,1); margin: .6rem 0 .2rem 0; }
