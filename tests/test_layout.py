@@ -105,3 +105,31 @@ def _document():
 
     return Document(title="美联储终止缩表", body="美联储在2025年12月1日正式终止量化紧缩。此后将启动储备管理购买，每月规模约400亿美元。",
                     source="test", url="https://example.com/qt")
+
+
+def test_a_damaged_or_misplaced_store_is_one_line_and_exit_2(tmp_path, seed_kb):
+    import shutil
+
+    from tests.test_store import run_cli
+
+    cases = {}
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "kb.sqlite3").write_bytes(b"this is not a database" * 100)
+    cases["garbage"] = (garbage, "cannot be used")
+    emptied = tmp_path / "emptied"
+    shutil.copytree(seed_kb.settings.home, emptied)
+    (emptied / "kb.sqlite3").write_bytes(b"")  # the records lost, the vectors still there
+    for extra in ("kb.sqlite3-wal", "kb.sqlite3-shm"):
+        (emptied / extra).unlink(missing_ok=True)
+    cases["emptied"] = (emptied, "is damaged")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    cases["file"] = (a_file, "is a file")
+    for name, (home, words) in cases.items():
+        for argv in (["list"], ["ask", "RMP是什么?"]):
+            result = run_cli(home, *argv)
+            assert result.returncode == 2, (name, argv, result.stderr)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("kb: ") and words in lines[0], (name, result.stderr)
+    assert (emptied / "kb.sqlite3").stat().st_size == 0  # nothing was made of the damaged store

@@ -62,7 +62,12 @@ class Store:
         With `database_url` (KB_DATABASE_URL) the records are in PostgreSQL, and the vectors must be
         on a chromadb server (`chroma_url`): machines that share the records share the vectors."""
         self.home = Path(home)
-        self.home.mkdir(parents=True, exist_ok=True)
+        if self.home.exists() and not self.home.is_dir():
+            raise StoreError(f"KB_HOME {self.home} is a file, not a folder: point KB_HOME at a folder")
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {self.home} (KB_HOME): {exc.strerror}") from exc
         self.model_name = model_name
         self._dim = dim
         self.database_url = database_url

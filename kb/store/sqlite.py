@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from kb.store import schema
+from kb.store.errors import StoreError
 
 # SQLite's limit on host parameters is 999 in older builds: IN (...) lists are cut below it.
 IN_CHUNK = 500
@@ -18,12 +19,22 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.lock = threading.RLock()
-        self.connection = sqlite3.connect(self.path, check_same_thread=False, timeout=60, isolation_level=None)
-        self.connection.row_factory = sqlite3.Row
-        self.connection.execute("PRAGMA busy_timeout=60000")
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        schema.migrate(self.connection)
-        self.connection.execute("PRAGMA foreign_keys=ON")
+        vectors = self.path.parent / "chroma"
+        if self.path.exists() and self.path.stat().st_size == 0 and vectors.is_dir() and any(vectors.iterdir()):
+            # An empty database beside stored vectors is a store that lost its records, not a new one:
+            # opening it as new would orphan the vectors and answer every question with nothing.
+            raise StoreError(f"the store at {self.path.parent} is damaged: {self.path.name} is empty but chroma/ "
+                             "holds vectors; restore kb.sqlite3 from a backup, or move the folder away to start anew")
+        try:
+            self.connection = sqlite3.connect(self.path, check_same_thread=False, timeout=60, isolation_level=None)
+            self.connection.row_factory = sqlite3.Row
+            self.connection.execute("PRAGMA busy_timeout=60000")
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            schema.migrate(self.connection)
+            self.connection.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"…
+            raise StoreError(f"the store's database {self.path} cannot be used ({exc}): restore it from a backup, "
+                             "or move it away to start anew") from exc
 
     def execute(self, sql: str, args: Sequence = ()) -> sqlite3.Cursor:
         return self.connection.execute(sql, args)
