@@ -100,7 +100,7 @@ class KnowledgeBase:
             if not is_url(target):
                 yield target, partial(load_document, target, **limits)
                 continue
-            from kb.ingest.readers import fetch_url
+            from kb.ingest.fetch import fetch_url
 
             try:
                 raw = fetch_url(target, limits["max_bytes"], limits["timeout"])
@@ -159,7 +159,8 @@ class KnowledgeBase:
         when the address gives a web page, XML that is no feed, or nothing. Its items come with
         `update_feeds`."""
         from kb.ingest.feeds import parse_feed
-        from kb.ingest.readers import fetch_url, is_url
+        from kb.ingest.fetch import fetch_url
+        from kb.ingest.readers import is_url
 
         from kb.ingest import IngestError
 
@@ -192,7 +193,7 @@ class KnowledgeBase:
         from kb.ingest import IngestError
         from kb.ingest.build import canonical_url
         from kb.ingest.feeds import item_document, parse_feed
-        from kb.ingest.readers import fetch_url
+        from kb.ingest.fetch import fetch_url
 
         limits = {"max_bytes": self.settings.max_file_bytes, "timeout": self.settings.fetch_timeout}
         budget = max_fetches

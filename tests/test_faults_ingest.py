@@ -14,7 +14,7 @@ import time
 import pytest
 
 from kb.ingest import IngestError, build_article, clean, document_from_raw, expand_paths, load_document, read_bytes
-from kb.ingest.readers import fetch_url
+from kb.ingest.fetch import fetch_url
 from tests.conftest import ROOT
 from kb.ingest.html import markdown_to_text
 from kb.records import Document

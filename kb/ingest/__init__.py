@@ -1,7 +1,9 @@
 """Ingest stage: read files, folders, URLs and pasted text into cleaned Documents, then into the store.
 
-    readers.py    bytes from files and URLs, decoded (encodings, limits, refusals)
+    readers.py    bytes from files, decoded (encodings, limits, refusals)
+    fetch.py      URLs: the whole fetch bounded in time and size; feeds recognised
     html.py       main text of a web page (trafilatura), Markdown
+    pdf.py, word.py, feeds.py   PDF (pdfminer.six), .docx (python-docx), RSS/Atom (feedparser)
     clean.py      page clutter out; title, source, author, date and link kept
     documents.py  one input to one cleaned Document
     build.py      a Document to an Article and its Passages (conversion, cutting, tokens)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.ingest.clean import clean
-from kb.ingest.readers import RawText, fetch_url, is_url, read_bytes, read_file
+from kb.ingest.fetch import fetch_url
+from kb.ingest.readers import RawText, is_url, read_bytes, read_file
 from kb.records import Document
 
 

@@ -94,7 +94,7 @@ def item_document(item: FeedItem, *, max_bytes: int, timeout: float) -> Document
     """One item to a cleaned Document: its full content, else its linked page (fetched)."""
     from kb.ingest.clean import clean
     from kb.ingest.documents import document_from_raw
-    from kb.ingest.readers import fetch_url
+    from kb.ingest.fetch import fetch_url
 
     known = {"title": item.title, "author": item.author, "published": item.published, "url": item.link}
     if item.content:
