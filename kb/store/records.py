@@ -64,16 +64,18 @@ def _article(row) -> Article:
     return Article(**data)
 
 
-def filter_sql(source: str | None, date_from: str | None, date_to: str | None) -> tuple[str, list]:
+def filter_sql(source: str | None, date_from: str | None, date_to: str | None,
+               placeholder: str = "?") -> tuple[str, list]:
+    """The WHERE clause of the article filters and its values; `placeholder` is the driver's ("%s" for psycopg)."""
     clauses, args = ["1=1"], []
     if source:
-        clauses.append("source=?")
+        clauses.append(f"source={placeholder}")
         args.append(source)
     if date_from:
-        clauses.append("published>=?")
+        clauses.append(f"published>={placeholder}")
         args.append(date_from)
     if date_to:
-        clauses.append("published<=?")
+        clauses.append(f"published<={placeholder}")
         args.append(date_to + ("" if len(date_to) > 10 else " 99:99"))
     return " AND ".join(clauses), args
 

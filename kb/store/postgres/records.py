@@ -11,24 +11,14 @@ from typing import TYPE_CHECKING, Sequence
 from kb.records import Article, Passage
 from kb.store.postgres.connection import AdvisoryLock, Database
 from kb.store.postgres.keyword import PostgresKeywordIndex
-from kb.store.records import ARTICLE_COLUMNS, LIST_COLUMNS, PASSAGE_COLUMNS, _article
+from kb.store.records import ARTICLE_COLUMNS, LIST_COLUMNS, PASSAGE_COLUMNS, _article, filter_sql
 
 if TYPE_CHECKING:
     import numpy as np
 
 
 def _filter(source: str | None, date_from: str | None, date_to: str | None) -> tuple[str, list]:
-    clauses, args = ["TRUE"], []
-    if source:
-        clauses.append("source=%s")
-        args.append(source)
-    if date_from:
-        clauses.append("published>=%s")
-        args.append(date_from)
-    if date_to:
-        clauses.append("published<=%s")
-        args.append(date_to + ("" if len(date_to) > 10 else " 99:99"))
-    return " AND ".join(clauses), args
+    return filter_sql(source, date_from, date_to, placeholder="%s")
 
 
 _PASSAGE_SELECT = "SELECT " + ",".join(f'"{c}"' for c in PASSAGE_COLUMNS) + " FROM passages"
