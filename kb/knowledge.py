@@ -79,7 +79,9 @@ class KnowledgeBase:
         from kb.embed.cache import CachedEmbedder
         from kb.ingest.pipeline import Ingestion
 
-        return Ingestion(self.store, CachedEmbedder(self.embedder, self.store), self.settings.passage_chars)
+        embedder = CachedEmbedder(self.embedder, self.store)  # the model first: it tells the store its dimension
+        self.store.check_vectors()  # a lost chroma/ comes back here: unchanged articles would never re-send theirs
+        return Ingestion(self.store, embedder, self.settings.passage_chars)
 
     def ingest(self, inputs: Iterable[str | Path], *, script: str | None = None,
                progress: Progress | None = None, batch_size: int = BATCH_ARTICLES) -> Iterator[IngestResult]:

@@ -133,3 +133,27 @@ def test_a_damaged_or_misplaced_store_is_one_line_and_exit_2(tmp_path, seed_kb):
             lines = result.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("kb: ") and words in lines[0], (name, result.stderr)
     assert (emptied / "kb.sqlite3").stat().st_size == 0  # nothing was made of the damaged store
+
+
+def test_a_lost_vector_folder_is_restored_from_the_cache(tmp_path, seed_kb):
+    """chroma/ deleted (or restored from an older backup): questions still find passages by meaning
+    (exact search from the cache), the next ingestion restores the vectors although every article is
+    "unchanged", and `kb doctor --repair` does the same on demand."""
+    import shutil
+
+    from tests.conftest import SEED
+    from tests.test_store import run_cli
+
+    home = tmp_path / "kb"
+    shutil.copytree(seed_kb.settings.home, home)
+    passages = len(seed_kb.passages())
+    shutil.rmtree(home / "chroma")
+    answer = json.loads(run_cli(home, "ask", "美联储什么时候结束缩表?", "--json", "--no-llm").stdout)
+    assert not answer["abstained"] and "2025年12月1日" in answer["answer"]
+    result = run_cli(home, "ingest", str(SEED), "--json")
+    assert json.loads(result.stdout.splitlines()[0])["status"] == "unchanged"
+    doctor = json.loads(run_cli(home, "doctor", "--json").stdout)
+    assert doctor["ok"] and doctor["vectors"]["count"] == passages, doctor
+    shutil.rmtree(home / "chroma")
+    repaired = run_cli(home, "doctor", "--repair")
+    assert repaired.returncode == 0 and f"{passages} vectors restored" in repaired.stdout, repaired.stdout + repaired.stderr

@@ -10,6 +10,12 @@ from kb.config import Settings
 def cmd_doctor(args) -> int:
     from kb.store.doctor import doctor_report
 
+    if args.repair:
+        from kb.knowledge import KnowledgeBase
+
+        restored, removed = KnowledgeBase(Settings.from_env()).store.repair_vectors()
+        print(f"repair   {restored} vectors restored from the embedding cache, {removed} stray vectors removed",
+              file=sys.stderr if args.json else sys.stdout)
     report = doctor_report(Settings.from_env())
     if args.json:
         _print_json(report)

@@ -150,6 +150,41 @@ class Store:
                     self.vectors_index.delete(stale)
                 self.records.journal_done(entry)
 
+    def check_vectors(self) -> None:
+        """Once per store object, before its first ingestion: fewer vectors than passages is a lost or
+        older chroma/ (re-ingesting would only say "unchanged"), so the missing ones are restored."""
+        if getattr(self, "_vectors_checked", False):
+            return
+        self._vectors_checked = True
+        if self.vectors_index.count() < self.records.count()[1]:
+            self.repair_vectors()
+
+    def repair_vectors(self) -> tuple[int, int]:
+        """Make the vectors agree with the passages: vectors of passages that have none (a lost or older
+        chroma/ folder) come back from the embedding cache, vectors of no passage go. Returns (restored,
+        removed); raises StoreError naming what to run when the cache lacks a vector."""
+        import numpy as np
+
+        with self._lock, self._write_lock:
+            passages = {p.id: p for p in self.records.passages()}
+            stored = self.vectors_index.ids()
+            missing = [p for pid, p in passages.items() if pid not in stored]
+            stray = [pid for pid in stored if pid not in passages]
+            if missing:
+                cached = self.records.cached_vectors(self.model_name, [p.vector_key for p in missing if p.vector_key])
+                lacking = [p.id for p in missing if p.vector_key not in cached]
+                if lacking:
+                    raise StoreError(f"{len(lacking)} passages have neither a vector nor a cached one: remove and "
+                                     "ingest their articles again (kb passages shows them)")
+                for begin in range(0, len(missing), 2000):
+                    chunk = missing[begin:begin + 2000]
+                    self.vectors_index.upsert([p.id for p in chunk],
+                                              np.stack([cached[p.vector_key] for p in chunk]),
+                                              [{"article_id": p.article_id, "position": p.position} for p in chunk])
+            if stray:
+                self.vectors_index.delete(stray)
+        return len(missing), len(stray)
+
     # -- reads ------------------------------------------------------------------------------------
     def article(self, article_id: str, with_body: bool = True) -> Article | None:
         return self.records.article(article_id, with_body)
@@ -254,6 +289,7 @@ class Store:
         if not batch:
             return
         ids = [p.id for write in batch for p in write.passages]
+        self.check_vectors()
         with self._lock, self._write_lock:
             entry = self.records.journal_add("add", ids)
             if ids:

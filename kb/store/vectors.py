@@ -77,6 +77,16 @@ class _Vectors:
     def count(self) -> int:
         return self.collection().count()
 
+    def ids(self) -> set[str]:
+        """Every stored vector's id (for a repair: chunked, so a large collection is read in pieces)."""
+        collection, found, offset = self.collection(), set(), 0
+        while True:
+            got = collection.get(include=[], limit=5000, offset=offset)
+            found.update(got["ids"])
+            if len(got["ids"]) < 5000:
+                return found
+            offset += 5000
+
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         import numpy as np
 
