@@ -91,6 +91,8 @@ def score_sentences(question: Question, hits: list[Hit],
         previous_end = -2
         for start, end in sentence_spans(text):
             sentence = text[start:end]
+            if hit.passage.section and sentence.strip() == hit.passage.section.strip():
+                continue  # the section's heading is context for the sentences under it, not an answer
             tokens = token_set(sentence)
             # A sentence often leans on the one before it in its line (他们预测… after 「回补派」…) and
             # on its section's heading (规模 in "RMP规模之谜"): half its coverage comes from them.
