@@ -117,9 +117,13 @@ class Store:
         if dim:
             self.records.set_meta_default("embed_dim", str(dim))
         if stored is not None and stored != model_name:
+            import shlex
+
+            from kb.embed import embedder_spec
+
             raise StoreError(
                 f"the store at {self.home} was built with the embedding model {stored!r}, not "
-                f"{model_name!r}: set KB_EMBED_MODEL to that model, or use another KB_HOME")
+                f"{model_name!r}: set KB_EMBED_MODEL={shlex.quote(embedder_spec(stored))}, or use another KB_HOME")
 
     @property
     def dim(self) -> int:
