@@ -2,12 +2,20 @@
 clear line (or a clear result), never a traceback, with nothing half-written."""
 from __future__ import annotations
 
+import json
 import shlex
+import shutil
+import sqlite3
+import stat
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from kb.embed import embedder_name, load_embedder
 from kb.store import Store
+from tests.conftest import SEED
 from tests.test_store import run_cli
 
 
@@ -23,3 +31,93 @@ def test_model_mismatch_advises_a_value_that_loads(tmp_path, built_with, opened_
     assert result.returncode == 2 and line.startswith("kb: ") and "KB_EMBED_MODEL=" in line, result.stderr
     advised = shlex.split(line.split("KB_EMBED_MODEL=", 1)[1].split(",")[0])[0]
     assert load_embedder(advised).name == stored
+
+
+# -- a read-only store ------------------------------------------------------------------------------
+def _copy_store(seed_kb, target: Path) -> Path:
+    """A copy of the seed store as a closed store leaves it: the database file alone, no -wal or -shm."""
+    shutil.copytree(seed_kb.settings.home, target)
+    db = sqlite3.connect(target / "kb.sqlite3")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()  # the last connection to close removes -wal and -shm
+    assert not (target / "kb.sqlite3-wal").exists()
+    return target
+
+
+def _files(home: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file()}
+
+
+def _chmod_tree(home: Path, writable: bool) -> None:
+    for path in [home, *home.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode | stat.S_IWUSR if writable else mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+@contextmanager
+def _read_only_mount(source: Path, target: Path):
+    """`source` seen read-only at `target`: writes there fail with EROFS, for root too."""
+    target.mkdir()
+    if subprocess.run(["mount", "--bind", str(source), str(target)], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here (needs root with CAP_SYS_ADMIN)")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(target)], check=True, capture_output=True)
+        yield target
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+
+
+@contextmanager
+def _read_only_store(how: str, home: Path, tmp_path: Path):
+    """(`home` as the commands see it, whether they must run bound by permission bits)."""
+    if how == "mount":
+        with _read_only_mount(home, tmp_path / "mounted") as mounted:
+            yield mounted, False
+        return
+    db = None
+    if how == "wal":
+        # Another process (here, this one) has the store open and has committed to the -wal only:
+        # the commit must be read, which SQLite's immutable mode would not do.
+        db = sqlite3.connect(home / "kb.sqlite3", isolation_level=None)
+        db.execute("PRAGMA wal_autocheckpoint=0")
+        db.execute("UPDATE articles SET title = title || '(更新)'")
+        assert (home / "kb.sqlite3-wal").stat().st_size > 0
+    _chmod_tree(home, writable=False)
+    try:
+        yield home, True
+    finally:
+        _chmod_tree(home, writable=True)
+        if db is not None:
+            db.close()
+
+
+@pytest.mark.parametrize("how", ["permissions", "mount", "wal"])
+def test_a_read_only_store_answers_and_refuses_writes_in_one_line(tmp_path, seed_kb, how):
+    home = _copy_store(seed_kb, tmp_path / "kb")
+    [article] = seed_kb.articles()
+    with _read_only_store(how, home, tmp_path) as (seen, bound):
+        before = _files(seen)
+        # jieba's dictionary cache cannot be written there either: plain jieba then
+        env = {"KB_CACHE_DIR": str(seen / "cache")}
+
+        def kb(*args: str):
+            return run_cli(seen, *args, env=env, bound_by_permissions=bound)
+
+        listed = kb("list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        [record] = json.loads(listed.stdout)
+        assert record["id"] == article.id and record["title"].endswith("(更新)") == (how == "wal")
+        shown = kb("show", article.id, "--no-body")
+        assert shown.returncode == 0 and article.id in shown.stdout, shown.stderr
+        passages = kb("passages", article.id, "--json")
+        assert passages.returncode == 0 and len(passages.stdout.splitlines()) == article.passage_count, passages.stderr
+        asked = kb("ask", "美联储什么时候结束缩表?", "--json", "--no-llm")
+        assert asked.returncode == 0, asked.stderr
+        answer = json.loads(asked.stdout)
+        assert not answer["abstained"] and "2025年12月1日" in answer["answer"], answer
+        for argv in (["ingest", str(SEED)], ["remove", article.id]):
+            refused = kb(*argv)
+            assert refused.returncode == 2, (argv, refused.stderr)
+            [line] = refused.stderr.strip().splitlines()
+            assert line.startswith("kb: ") and "is read-only" in line, (argv, refused.stderr)
+        assert _files(seen) == before  # nothing written, not even a lock file or a -shm

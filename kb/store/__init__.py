@@ -20,12 +20,13 @@ chromadb server (KB_CHROMA_URL, required then), one writer at a time through a P
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, Sequence, TYPE_CHECKING
 
 
 from kb.records import Article, Passage
-from kb.store.errors import StoreError
+from kb.store.errors import StoreError, read_only, storage_fault
 from kb.store.exact import ExactIndex
 from kb.store.lock import WriteLock
 from kb.store.records import SqliteRecords
@@ -84,6 +85,8 @@ class Store:
         else:
             self.records = SqliteRecords(Database(self.home / "kb.sqlite3"))
             self._lock = self.records.db.lock
+        # A read-only store (a read-only mount, a folder without write permission) is read as it is.
+        self.readonly = not database_url and self.records.db.readonly
         self.keyword = self.records.keyword
         self.exact = ExactIndex(self.records, model_name)
         self._check_model(model_name, dim)
@@ -107,7 +110,8 @@ class Store:
             self._write_lock = WriteLock(self.home / ".write.lock", self._lock, lambda: self.vectors_index.sync(bump=True))
             self.vectors_index = EmbeddedVectors(
                 self.home / "chroma", name, lambda: self.dim, thread_lock=self._lock, file_lock=self._write_lock.file_lock,
-                generation=self.records.vectors_generation, bump=self.records.bump_vectors_generation)
+                generation=self.records.vectors_generation, bump=self.records.bump_vectors_generation,
+                readonly=self.readonly)
         self.recover()
 
     def _check_model(self, model_name: str, dim: int) -> None:
@@ -143,16 +147,39 @@ class Store:
     def recover(self) -> None:
         """Delete the vectors of ingestions that died before their commit (named in the journal)."""
         # Checked first without the file lock: the journal is almost always empty, and opening a
-        # store should not wait for another process's ingestion. Read again under the lock.
-        if not self.records.has_journal():
+        # store should not wait for another process's ingestion. Read again under the lock. A
+        # read-only store keeps its stray vectors: reads go through the records, which never name them.
+        if self.readonly or not self.records.has_journal():
             return
-        with self._write_lock:
+        with self._writing():
             for entry, _op, ids in self.records.journal():
                 live = self.records.live_passage_ids(ids)
                 stale = [i for i in ids if i not in live]
                 if stale:
                     self.vectors_index.delete(stale)
                 self.records.journal_done(entry)
+
+    def check_writable(self) -> None:
+        """Raise StoreError when the store is read-only: before a write begins, not at its first row."""
+        if self.readonly:
+            raise read_only(self.home)
+
+    @contextmanager
+    def _writing(self):
+        """The write locks, with a write the storage refuses (a full disk, a read-only folder) said in
+        one line whichever layer refuses it: SQLite's refusals come as StoreError already, chromadb's
+        and the OS's are translated here."""
+        self.check_writable()
+        try:
+            with self._lock, self._write_lock:
+                yield
+        except StoreError:
+            raise
+        except Exception as exc:
+            fault = storage_fault(exc, self.home)
+            if fault is None:
+                raise
+            raise fault from exc
 
     def check_vectors(self) -> None:
         """Once per store object, before its first ingestion: fewer vectors than passages is a lost or
@@ -169,7 +196,7 @@ class Store:
         removed); raises StoreError naming what to run when the cache lacks a vector."""
         import numpy as np
 
-        with self._lock, self._write_lock:
+        with self._writing():
             passages = {p.id: p for p in self.records.passages()}
             stored = self.vectors_index.ids()
             missing = [p for pid, p in passages.items() if pid not in stored]
@@ -294,7 +321,7 @@ class Store:
             return
         ids = [p.id for write in batch for p in write.passages]
         self.check_vectors()
-        with self._lock, self._write_lock:
+        with self._writing():
             entry = self.records.journal_add("add", ids)
             if ids:
                 vectors = np.concatenate([np.asarray(w.vectors, dtype=np.float32).reshape(len(w.passages), -1)
@@ -306,7 +333,7 @@ class Store:
                 self.recover()
 
     def remove_article(self, article_id: str) -> bool:
-        with self._lock, self._write_lock:
+        with self._writing():
             ids = self.records.delete_article(article_id)
         if ids:
             self.recover()
