@@ -26,7 +26,7 @@ from typing import NamedTuple, Sequence, TYPE_CHECKING
 
 
 from kb.records import Article, Passage
-from kb.store.errors import StoreError, read_only, storage_fault
+from kb.store.errors import StoreError, read_only, storage_faults
 from kb.store.exact import ExactIndex
 from kb.store.lock import WriteLock
 from kb.store.records import SqliteRecords
@@ -166,20 +166,10 @@ class Store:
 
     @contextmanager
     def _writing(self):
-        """The write locks, with a write the storage refuses (a full disk, a read-only folder) said in
-        one line whichever layer refuses it: SQLite's refusals come as StoreError already, chromadb's
-        and the OS's are translated here."""
+        """The write locks, with a write the storage refuses (a full disk, a read-only folder) said in one line."""
         self.check_writable()
-        try:
-            with self._lock, self._write_lock:
-                yield
-        except StoreError:
-            raise
-        except Exception as exc:
-            fault = storage_fault(exc, self.home)
-            if fault is None:
-                raise
-            raise fault from exc
+        with storage_faults(self.home), self._lock, self._write_lock:
+            yield
 
     def check_vectors(self) -> None:
         """Once per store object, before its first ingestion: fewer vectors than passages is a lost or
@@ -187,8 +177,9 @@ class Store:
         if getattr(self, "_vectors_checked", False):
             return
         self._vectors_checked = True
-        if self.vectors_index.count() < self.records.count()[1]:
-            self.repair_vectors()
+        with storage_faults(self.home):  # chromadb writes to its folder as it opens it
+            if self.vectors_index.count() < self.records.count()[1]:
+                self.repair_vectors()
 
     def repair_vectors(self) -> tuple[int, int]:
         """Make the vectors agree with the passages: vectors of passages that have none (a lost or older
