@@ -20,7 +20,8 @@ chromadb server (KB_CHROMA_URL, required then), one writer at a time through a P
 from __future__ import annotations
 
 import hashlib
-from contextlib import contextmanager
+import shlex
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import NamedTuple, Sequence, TYPE_CHECKING
 
@@ -87,6 +88,8 @@ class Store:
             self._lock = self.records.db.lock
         # A read-only store (a read-only mount, a folder without write permission) is read as it is.
         self.readonly = not database_url and self.records.db.readonly
+        # Whether all of the store is in KB_HOME: only then is a full disk KB_HOME's (not a server's).
+        self._local = not (database_url or chroma_url)
         self.keyword = self.records.keyword
         self.exact = ExactIndex(self.records, model_name)
         self._check_model(model_name, dim)
@@ -121,8 +124,6 @@ class Store:
         if dim:
             self.records.set_meta_default("embed_dim", str(dim))
         if stored is not None and stored != model_name:
-            import shlex
-
             from kb.embed import embedder_spec
 
             raise StoreError(
@@ -164,11 +165,14 @@ class Store:
         if self.readonly:
             raise read_only(self.home)
 
+    def _storage_faults(self):
+        return storage_faults(self.home) if self._local else nullcontext()
+
     @contextmanager
     def _writing(self):
         """The write locks, with a write the storage refuses (a full disk, a read-only folder) said in one line."""
         self.check_writable()
-        with storage_faults(self.home), self._lock, self._write_lock:
+        with self._storage_faults(), self._lock, self._write_lock:
             yield
 
     def check_vectors(self) -> None:
@@ -177,7 +181,7 @@ class Store:
         if getattr(self, "_vectors_checked", False):
             return
         self._vectors_checked = True
-        with storage_faults(self.home):  # chromadb writes to its folder as it opens it
+        with self._storage_faults():  # chromadb writes to its folder as it opens it
             if self.vectors_index.count() < self.records.count()[1]:
                 self.repair_vectors()
 
