@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -182,3 +183,38 @@ def test_a_full_disk_is_one_line_and_the_store_stays_consistent(tmp_path, seed_k
         assert again.returncode == 0, again.stderr
         assert _consistent(home) == 6
         assert json.loads(run_cli(home, "doctor", "--json").stdout)["ok"]
+
+
+# -- a store being made while another process opens it -------------------------------------------------
+def test_a_store_being_made_is_waited_for_not_taken_for_a_damaged_one(tmp_path):
+    # Between creating kb.sqlite3 and committing its schema the maker's database is empty, beside a
+    # chroma/ folder that may already be there: another process opening the store then took it for one
+    # that lost its records ("is damaged", seen in test_concurrency). The maker holds the write lock.
+    from filelock import FileLock
+
+    from kb.store import schema
+    from kb.store.sqlite import Database
+
+    home = tmp_path / "kb"
+    (home / "chroma").mkdir(parents=True)
+    (home / "chroma" / "chroma.sqlite3").write_bytes(b"x")
+    opened: dict = {}
+
+    def open_store() -> None:
+        try:
+            opened["db"] = Database(home / "kb.sqlite3")
+        except Exception as exc:
+            opened["error"] = exc
+
+    with FileLock(str(home / ".write.lock")):  # this test is the maker
+        (home / "kb.sqlite3").write_bytes(b"")
+        opener = threading.Thread(target=open_store)
+        opener.start()
+        opener.join(1)
+        assert "error" not in opened, opened["error"]
+        maker = sqlite3.connect(home / "kb.sqlite3", isolation_level=None)
+        schema.migrate(maker)  # the maker's schema
+        maker.close()
+    opener.join(30)
+    assert "db" in opened, opened
+    opened["db"].close()

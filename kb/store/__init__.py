@@ -29,7 +29,7 @@ from typing import NamedTuple, Sequence, TYPE_CHECKING
 from kb.records import Article, Passage
 from kb.store.errors import StoreError, read_only, storage_faults
 from kb.store.exact import ExactIndex
-from kb.store.lock import WriteLock
+from kb.store.lock import LOCK_FILE, WriteLock
 from kb.store.records import SqliteRecords
 from kb.store.sqlite import Database
 from kb.store.vectors import EmbeddedVectors, ServerVectors
@@ -106,11 +106,11 @@ class Store:
             except ConnectionError as exc:
                 raise StoreError(f"cannot reach the chromadb server at {chroma_url} (KB_CHROMA_URL): {exc}") from exc
             # One writer at a time: through the database when it is shared, else through KB_HOME.
-            process_lock = self.records.write_lock if database_url else self.home / ".write.lock"
+            process_lock = self.records.write_lock if database_url else self.home / LOCK_FILE
             self._write_lock = WriteLock(process_lock, self._lock, lambda: None)
         else:
             # Embedded: a per-process view, opened at first use (under the write lock).
-            self._write_lock = WriteLock(self.home / ".write.lock", self._lock, lambda: self.vectors_index.sync(bump=True))
+            self._write_lock = WriteLock(self.home / LOCK_FILE, self._lock, lambda: self.vectors_index.sync(bump=True))
             self.vectors_index = EmbeddedVectors(
                 self.home / "chroma", name, lambda: self.dim, thread_lock=self._lock, file_lock=self._write_lock.file_lock,
                 generation=self.records.vectors_generation, bump=self.records.bump_vectors_generation,

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from filelock import FileLock
+
 from kb.store import schema
 from kb.store.errors import StoreError, storage_fault
+from kb.store.lock import LOCK_FILE
 
 # SQLite's limit on host parameters is 999 in older builds: IN (...) lists are cut below it.
 IN_CHUNK = 500
@@ -31,18 +34,28 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.lock = threading.RLock()
-        vectors = self.path.parent / "chroma"
-        if self.path.exists() and self.path.stat().st_size == 0 and vectors.is_dir() and any(vectors.iterdir()):
-            # An empty database beside stored vectors is a store that lost its records, not a new one:
-            # opening it as new would orphan the vectors and answer every question with nothing.
-            raise StoreError(f"the store at {self.path.parent} is damaged: {self.path.name} is empty but chroma/ "
-                             "holds vectors; restore kb.sqlite3 from a backup, or move the folder away to start anew")
         # os.access asks the kernel, so a read-only mount and an immutable file count, as do permission
         # bits (except for root, who may write whatever they say).
         self.readonly = not os.access(self.path.parent, os.W_OK) or self.path.exists() and not os.access(
             self.path, os.W_OK)
         if self.readonly and not self.path.exists():
             raise StoreError(f"the store folder {self.path.parent} (KB_HOME) is read-only and holds no store")
+        # A new store is made under the write lock, so that a process opening it meanwhile waits for its
+        # schema instead of finding the empty database of a store that lost its records.
+        new = not self.readonly and (not self.path.exists() or self.path.stat().st_size == 0)
+        with FileLock(str(self.path.parent / LOCK_FILE)) if new else nullcontext():
+            self._check_not_emptied()
+            self._connect()
+
+    def _check_not_emptied(self) -> None:
+        vectors = self.path.parent / "chroma"
+        if self.path.exists() and self.path.stat().st_size == 0 and vectors.is_dir() and any(vectors.iterdir()):
+            # An empty database beside stored vectors is a store that lost its records, not a new one:
+            # opening it as new would orphan the vectors and answer every question with nothing.
+            raise StoreError(f"the store at {self.path.parent} is damaged: {self.path.name} is empty but chroma/ "
+                             "holds vectors; restore kb.sqlite3 from a backup, or move the folder away to start anew")
+
+    def _connect(self) -> None:
         try:
             self.connection = sqlite3.connect(read_uri(self.path) if self.readonly else self.path, uri=self.readonly,
                                               check_same_thread=False, timeout=60, isolation_level=None)
