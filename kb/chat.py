@@ -2,6 +2,8 @@
 retrieval sees what the user means. Pure functions, used by the app's chat and by `kb chat`."""
 from __future__ import annotations
 
+from kb.retrieve.question import has_words
+
 FOLLOWUP_PREFIXES = ("那么", "那麼", "还有", "還有", "那", "而")
 _TRIM = "?？!！。.,，、;；:： \t\r\n~～…"
 _QUESTION_WORDS = ("什么", "什麼", "多少", "哪", "谁", "誰", "为什么", "為什麼", "为何", "為何", "如何", "怎么",
@@ -21,9 +23,10 @@ def _split_followup(question: str) -> tuple[str, str, bool]:
 
 
 def is_followup(question: str) -> bool:
-    """An elliptical follow-up: starts with 那/那么/而/还有, ends with 呢, or is very short."""
+    """An elliptical follow-up: starts with 那/那么/而/还有, ends with 呢, or is very short. A question
+    without words ("?") is none: it stays empty rather than repeat the previous question."""
     prefix, core, ends_with_ne = _split_followup(question)
-    return bool(question.strip()) and bool(prefix or ends_with_ne or len(core) <= SHORT_FOLLOWUP)
+    return has_words(question) and bool(prefix or ends_with_ne or len(core) <= SHORT_FOLLOWUP)
 
 
 def _char_class(ch: str) -> str:

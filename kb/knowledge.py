@@ -79,6 +79,7 @@ class KnowledgeBase:
         from kb.embed.cache import CachedEmbedder
         from kb.ingest.pipeline import Ingestion
 
+        self.store.check_writable()  # before the model loads and the inputs are read
         embedder = CachedEmbedder(self.embedder, self.store)  # the model first: it tells the store its dimension
         self.store.check_vectors()  # a lost chroma/ comes back here: unchanged articles would never re-send theirs
         return Ingestion(self.store, embedder, self.settings.passage_chars)
@@ -166,6 +167,7 @@ class KnowledgeBase:
 
         from kb.ingest import IngestError
 
+        self.store.check_writable()
         if not is_url(url):
             raise IngestError(f"not a feed address: {url} (http:// or https://)", code="feed_invalid", url=url,
                               error="not a URL")

@@ -226,6 +226,17 @@ def test_no_answer_shows_the_nearest_passages(home):
     assert any(SEED_TITLE in e.label for e in at.expander)
 
 
+def test_a_question_without_words_is_said_so(home):
+    # Empty or white space never reaches kb (the input is stripped); punctuation alone used to be
+    # answered with the passage nearest to nothing.
+    at = start()
+    ask(at, "？？！")
+    record = at.session_state["messages"][-1]
+    assert "answer" not in record, record
+    assert [w.value for w in at.warning] and "没有可以检索的字词" in at.warning[0].value
+    assert not any("知识库中没有找到" in v for v in texts(at)) and not any(SEED_TITLE in e.label for e in at.expander)
+
+
 ARTICLE = """台积电宣布在高雄新建晶圆厂
 
 台积电今天宣布,将在高雄投资新建一座二纳米晶圆厂,预计在2027年第三季度开始量产。

@@ -46,3 +46,24 @@ def test_kb_chat_carries_the_subject_of_the_previous_question(seed_kb):
     assert second["question"] == "那维护派呢?"
     assert second["searched"] == "维护派預測每月購買規模是多少?"
     assert not second["abstained"] and "35" in second["answer"]
+
+
+# -- a question without words ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", ["", "   ", "？？！", "...", "?"])
+def test_a_question_without_words_is_said_so_in_one_line(seed_kb, question):
+    # It used to abstain listing nothing, or (punctuation) answer with the passage nearest to nothing.
+    result = run_cli(seed_kb.settings.home, "ask", question, "--no-llm")
+    assert result.returncode == 2 and result.stdout == "", result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("kb: no question to answer") and "has no words" in line, result.stderr
+
+
+def test_kb_chat_says_so_and_goes_on(seed_kb):
+    # "?" after a question is not a follow-up: it would repeat the previous question.
+    result = run_cli(seed_kb.settings.home, "chat", "--json", "--no-llm",
+                     input="回補派預測每月購買規模是多少?\n？\n那维护派呢?\n")
+    assert result.returncode == 0, result.stderr
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "has no words" in result.stderr
+    assert second["searched"] == "维护派預測每月購買規模是多少?" and "35" in second["answer"]

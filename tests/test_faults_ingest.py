@@ -235,6 +235,32 @@ def test_folder_expansion_skips_pipes(tmp_path):
     assert expand_paths(tmp_path) == [tmp_path / "a.txt"]
 
 
+def test_unreadable_inputs_in_a_folder_are_named_and_the_rest_is_stored(tmp_path):
+    """One bad file must not sink its batch: a file kb may not open, a folder it may not list (its
+    files used to be skipped without a word) and a file that fails while read (/proc/self/mem gives
+    EIO, to root too; it used to end the run in a traceback, storing nothing) are each reported."""
+    from tests.test_store import run_cli
+
+    folder = tmp_path / "in"
+    (folder / "closed").mkdir(parents=True)
+    for name, body in (("a.txt", ARTICLE), ("c.txt", f"另一篇\n\n{P1}{P3}"), ("closed/d.txt", ARTICLE), ("b.txt", P2)):
+        (folder / name).write_text(body, encoding="utf-8")
+    (folder / "b.txt").chmod(0)
+    (folder / "closed").chmod(0)
+    (folder / "mem.txt").symlink_to("/proc/self/mem")
+    try:
+        result = run_cli(tmp_path / "kb", "ingest", str(folder), "--json", bound_by_permissions=True)
+    finally:
+        (folder / "closed").chmod(0o755)
+    assert "Traceback" not in result.stderr, result.stderr
+    records = {os.path.basename(r["origin"]): r for r in map(json.loads, result.stdout.splitlines())}
+    assert {name for name, r in records.items() if r["status"] == "added"} == {"a.txt", "c.txt"}, records
+    for name, error in (("b.txt", "Permission denied"), ("closed", "Permission denied"),
+                        ("mem.txt", "Input/output error")):
+        assert records[name]["code"] == "unreadable" and error in records[name]["reason"], records[name]
+    assert result.returncode == 1  # as for any rejected input: some inputs were not ingested
+
+
 def test_byte_limit_is_applied_while_reading(tmp_path):
     path = tmp_path / "big.txt"
     path.write_text(ARTICLE * 100, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -23,10 +24,24 @@ from tests.conftest import DRCD_SLICE, ROOT, SEED
 
 
 def run_cli(home: Path, *args: str, env: dict | None = None, timeout: float = 300,
-            input: str | None = None) -> subprocess.CompletedProcess:
+            input: str | None = None, bound_by_permissions: bool = False) -> subprocess.CompletedProcess:
+    """`kb *args` on the store at `home`; with `bound_by_permissions`, as a user whom file permission
+    bits bind (the tests run as root, who reads and writes whatever the bits say)."""
     environment = {**os.environ, "KB_HOME": str(home), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True, cwd=ROOT,
+    prefix = _bound_by_permissions() if bound_by_permissions else []
+    return subprocess.run([*prefix, sys.executable, "-m", "kb", *args], capture_output=True, text=True, cwd=ROOT,
                           env=environment, timeout=timeout, input=input)
+
+
+def _bound_by_permissions() -> list[str]:
+    # Root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH is held to the permission bits like any
+    # user, and stays the owner of every file the test made (util-linux's setpriv drops the two from
+    # the child's capability bounding set). Another user is bound already.
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv (util-linux): permission bits cannot bind the command")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
 
 
 def store_snapshot(home: Path) -> tuple:

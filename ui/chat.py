@@ -10,9 +10,13 @@ import streamlit as st
 from kb.chat import rewrite_followup
 from kb.knowledge import KnowledgeBase
 from kb.records import Answer, Citation
+from kb.retrieve.question import EmptyQuestion
 from ui.render import (answer_html, escape_text, highlight_html, lines_html, meta_html, original_span, page_label,
                        record_html, sentence_span)
 from ui.session import ask_settings, knowledge_base_for_session
+
+# kb.retrieve.question.EmptyQuestion in the app's words (the command line says it in English).
+NO_WORDS = "这个问题里没有可以检索的字词:请写下想问的内容,例如「美联储什么时候终止QT?」"
 
 
 def show_passage_views(simplified_html: str, original_html: str | None, *, original_first: bool = False) -> None:
@@ -73,6 +77,9 @@ def show_answer(record: dict) -> None:
     """One assistant turn from the conversation history."""
     if record.get("error"):
         st.error(f"回答时出错:{escape_text(record['error'])}")
+        return
+    if record.get("notice"):
+        st.warning(record["notice"], icon=":material/edit:")
         return
     answer: Answer = record["answer"]
     if answer.abstained:
@@ -159,6 +166,8 @@ def page_chat(kb: KnowledgeBase) -> None:
             with st.spinner("正在检索相关段落…"):
                 answer = knowledge_base_for_session(kb).ask(effective, on_token=on_token, **ask_settings())
             record = answer_record(answer, time.perf_counter() - started)
+        except EmptyQuestion:
+            record = {"role": "assistant", "notice": NO_WORDS}
         except Exception as exc:  # the model endpoint or the store failed: say so, keep the page
             record = {"role": "assistant", "error": f"{type(exc).__name__}: {exc}"}
         placeholder.empty()

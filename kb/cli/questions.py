@@ -52,6 +52,7 @@ def cmd_chat(args) -> int:
     """A conversation: one question a line on standard input; a follow-up ("那情景B呢?") is made whole
     from the question before it."""
     from kb.chat import rewrite_followup
+    from kb.retrieve.question import EmptyQuestion
 
     kb = _open()
     previous = None
@@ -68,7 +69,11 @@ def cmd_chat(args) -> int:
         searched = rewrite_followup(question, previous)
         if searched != question and not args.json:
             print(f"({searched})")
-        data = _ask(kb, question, args, searched=searched)
+        try:
+            data = _ask(kb, question, args, searched=searched)
+        except EmptyQuestion as exc:  # one line said, and the conversation goes on
+            print(f"kb: {exc}", file=sys.stderr)
+            continue
         if data is not None:
             _print_json(data)
         previous = searched

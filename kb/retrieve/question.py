@@ -66,6 +66,19 @@ def language(asked: str) -> str:
     return "zh" if cjk >= 2 or cjk * 2 >= latin else "en"
 
 
+def has_words(question: str) -> bool:
+    """Whether a question has anything to search for: a letter, an ideograph or a digit."""
+    return any(ch.isalnum() for ch in question)
+
+
+class EmptyQuestion(ValueError):
+    """A question with no word in it (empty, white space, punctuation only): there is nothing to search
+    for, and an answer to it would be the store's nearest passage to nothing."""
+
+    def __init__(self, asked: str) -> None:
+        super().__init__(f"no question to answer: {asked!r} has no words in it; ask about something in the articles")
+
+
 @dataclass
 class Question:
     asked: str  # as the user wrote it
@@ -118,7 +131,9 @@ class Question:
 
 def read_question(asked: str, store=None) -> Question:
     """Normalise, segment, expand, name and classify a question; with `store`, one look-up of the
-    document frequencies of every word any later step weighs."""
+    document frequencies of every word any later step weighs. Raises EmptyQuestion when it has no words."""
+    if not has_words(asked):
+        raise EmptyQuestion(asked)
     text = normalize_query(asked)
     tokens = tokenize_query(text) if text else []
     expanded = expand_query(tokens)

@@ -20,14 +20,16 @@ chromadb server (KB_CHROMA_URL, required then), one writer at a time through a P
 from __future__ import annotations
 
 import hashlib
+import shlex
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import NamedTuple, Sequence, TYPE_CHECKING
 
 
 from kb.records import Article, Passage
-from kb.store.errors import StoreError
+from kb.store.errors import StoreError, read_only, storage_faults
 from kb.store.exact import ExactIndex
-from kb.store.lock import WriteLock
+from kb.store.lock import LOCK_FILE, WriteLock
 from kb.store.records import SqliteRecords
 from kb.store.sqlite import Database
 from kb.store.vectors import EmbeddedVectors, ServerVectors
@@ -84,6 +86,10 @@ class Store:
         else:
             self.records = SqliteRecords(Database(self.home / "kb.sqlite3"))
             self._lock = self.records.db.lock
+        # A read-only store (a read-only mount, a folder without write permission) is read as it is.
+        self.readonly = not database_url and self.records.db.readonly
+        # Whether all of the store is in KB_HOME: only then is a full disk KB_HOME's (not a server's).
+        self._local = not (database_url or chroma_url)
         self.keyword = self.records.keyword
         self.exact = ExactIndex(self.records, model_name)
         self._check_model(model_name, dim)
@@ -100,14 +106,15 @@ class Store:
             except ConnectionError as exc:
                 raise StoreError(f"cannot reach the chromadb server at {chroma_url} (KB_CHROMA_URL): {exc}") from exc
             # One writer at a time: through the database when it is shared, else through KB_HOME.
-            process_lock = self.records.write_lock if database_url else self.home / ".write.lock"
+            process_lock = self.records.write_lock if database_url else self.home / LOCK_FILE
             self._write_lock = WriteLock(process_lock, self._lock, lambda: None)
         else:
             # Embedded: a per-process view, opened at first use (under the write lock).
-            self._write_lock = WriteLock(self.home / ".write.lock", self._lock, lambda: self.vectors_index.sync(bump=True))
+            self._write_lock = WriteLock(self.home / LOCK_FILE, self._lock, lambda: self.vectors_index.sync(bump=True))
             self.vectors_index = EmbeddedVectors(
                 self.home / "chroma", name, lambda: self.dim, thread_lock=self._lock, file_lock=self._write_lock.file_lock,
-                generation=self.records.vectors_generation, bump=self.records.bump_vectors_generation)
+                generation=self.records.vectors_generation, bump=self.records.bump_vectors_generation,
+                readonly=self.readonly)
         self.recover()
 
     def _check_model(self, model_name: str, dim: int) -> None:
@@ -117,9 +124,11 @@ class Store:
         if dim:
             self.records.set_meta_default("embed_dim", str(dim))
         if stored is not None and stored != model_name:
+            from kb.embed import embedder_spec
+
             raise StoreError(
                 f"the store at {self.home} was built with the embedding model {stored!r}, not "
-                f"{model_name!r}: set KB_EMBED_MODEL to that model, or use another KB_HOME")
+                f"{model_name!r}: set KB_EMBED_MODEL={shlex.quote(embedder_spec(stored))}, or use another KB_HOME")
 
     @property
     def dim(self) -> int:
@@ -139,10 +148,11 @@ class Store:
     def recover(self) -> None:
         """Delete the vectors of ingestions that died before their commit (named in the journal)."""
         # Checked first without the file lock: the journal is almost always empty, and opening a
-        # store should not wait for another process's ingestion. Read again under the lock.
-        if not self.records.has_journal():
+        # store should not wait for another process's ingestion. Read again under the lock. A
+        # read-only store keeps its stray vectors: reads go through the records, which never name them.
+        if self.readonly or not self.records.has_journal():
             return
-        with self._write_lock:
+        with self._writing():
             for entry, _op, ids in self.records.journal():
                 live = self.records.live_passage_ids(ids)
                 stale = [i for i in ids if i not in live]
@@ -150,14 +160,30 @@ class Store:
                     self.vectors_index.delete(stale)
                 self.records.journal_done(entry)
 
+    def check_writable(self) -> None:
+        """Raise StoreError when the store is read-only: before a write begins, not at its first row."""
+        if self.readonly:
+            raise read_only(self.home)
+
+    def _storage_faults(self):
+        return storage_faults(self.home) if self._local else nullcontext()
+
+    @contextmanager
+    def _writing(self):
+        """The write locks, with a write the storage refuses (a full disk, a read-only folder) said in one line."""
+        self.check_writable()
+        with self._storage_faults(), self._lock, self._write_lock:
+            yield
+
     def check_vectors(self) -> None:
         """Once per store object, before its first ingestion: fewer vectors than passages is a lost or
         older chroma/ (re-ingesting would only say "unchanged"), so the missing ones are restored."""
         if getattr(self, "_vectors_checked", False):
             return
         self._vectors_checked = True
-        if self.vectors_index.count() < self.records.count()[1]:
-            self.repair_vectors()
+        with self._storage_faults():  # chromadb writes to its folder as it opens it
+            if self.vectors_index.count() < self.records.count()[1]:
+                self.repair_vectors()
 
     def repair_vectors(self) -> tuple[int, int]:
         """Make the vectors agree with the passages: vectors of passages that have none (a lost or older
@@ -165,7 +191,7 @@ class Store:
         removed); raises StoreError naming what to run when the cache lacks a vector."""
         import numpy as np
 
-        with self._lock, self._write_lock:
+        with self._writing():
             passages = {p.id: p for p in self.records.passages()}
             stored = self.vectors_index.ids()
             missing = [p for pid, p in passages.items() if pid not in stored]
@@ -290,7 +316,7 @@ class Store:
             return
         ids = [p.id for write in batch for p in write.passages]
         self.check_vectors()
-        with self._lock, self._write_lock:
+        with self._writing():
             entry = self.records.journal_add("add", ids)
             if ids:
                 vectors = np.concatenate([np.asarray(w.vectors, dtype=np.float32).reshape(len(w.passages), -1)
@@ -302,7 +328,7 @@ class Store:
                 self.recover()
 
     def remove_article(self, article_id: str) -> bool:
-        with self._lock, self._write_lock:
+        with self._writing():
             ids = self.records.delete_article(article_id)
         if ids:
             self.recover()

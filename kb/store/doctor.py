@@ -10,6 +10,7 @@ from kb.config import Settings
 
 def _records_sqlite(settings: Settings) -> dict:
     from kb.store import schema
+    from kb.store.sqlite import read_uri
 
     path = settings.home / "kb.sqlite3"
     report = {"backend": "sqlite", "location": str(path), "schema_known": schema.SCHEMA_VERSION}
@@ -17,7 +18,7 @@ def _records_sqlite(settings: Settings) -> dict:
         return {**report, "reachable": True, "exists": False, "schema_version": None, "articles": 0, "passages": 0,
                 "keyword_rows": 0, "journal": 0, "embed_model": None}
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        db = sqlite3.connect(read_uri(path), uri=True, timeout=30)
         try:
             def count(table: str) -> int:
                 return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]

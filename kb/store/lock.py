@@ -8,6 +8,8 @@ from typing import Callable, Union
 
 from filelock import FileLock
 
+LOCK_FILE = ".write.lock"  # in KB_HOME
+
 
 class WriteLock:
     """A FileLock at KB_HOME/.write.lock (or another re-entrant process lock with acquire/release),

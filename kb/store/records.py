@@ -92,8 +92,10 @@ class SqliteRecords:
         return row[0] if row else None
 
     def set_meta_default(self, key: str, value: str) -> None:
+        # Read first: opening a store that has its facts writes nothing (a read-only store can be opened).
         with self.db.lock:
-            self.db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, value))
+            if self.meta(key) is None:
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, value))
 
     def vectors_generation(self) -> int:
         value = self.meta("vectors_generation")

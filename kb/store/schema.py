@@ -75,12 +75,15 @@ def version(db: sqlite3.Connection) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(db: sqlite3.Connection) -> int:
+def migrate(db: sqlite3.Connection, writable: bool = True) -> int:
     """Bring the database (autocommit connection) to SCHEMA_VERSION; returns the version it was at."""
     found = version(db)
     if found > SCHEMA_VERSION:
         raise StoreError(f"the store was written by a newer kb (schema {found}; this kb knows up to "
                           f"{SCHEMA_VERSION}): upgrade kb")
+    if found < SCHEMA_VERSION and not writable:
+        raise StoreError(f"the store was written by an older kb (schema {found}) and is read-only, so it cannot "
+                         "be upgraded: open it once where it can be written")
     for number in range(found + 1, SCHEMA_VERSION + 1):
         db.execute("BEGIN IMMEDIATE")
         try:

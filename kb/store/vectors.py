@@ -22,6 +22,7 @@ from typing import Sequence, TYPE_CHECKING
 
 
 from kb.store import chroma
+from kb.store.errors import StoreError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -126,13 +127,20 @@ class EmbeddedVectors(_Vectors):
     then the file lock, then the view's lock); `generation` reads the records' vectors generation and
     `bump` starts a new one; `dim` gives the vectors' dimension when it is needed."""
 
-    def __init__(self, path: Path, name: str, dim, *, thread_lock, file_lock, generation, bump) -> None:
+    def __init__(self, path: Path, name: str, dim, *, thread_lock, file_lock, generation, bump,
+                 readonly: bool = False) -> None:
         self._view = _View.get(str(path), name)
+        self._readonly = readonly
         self._dim = dim
         self._thread_lock, self._file_lock = thread_lock, file_lock
         self._generation, self._bump = generation, bump
 
     def collection(self):
+        if self._readonly:
+            # chromadb writes to its folder as it opens it (and kb locks it to load a coherent view).
+            # A store of up to EXACT_LIMIT passages is searched from its records without it.
+            raise StoreError(f"the store at {Path(self._view.path).parent} is read-only, and chromadb cannot open "
+                             "its vectors without writing: a store this large is searched only where it can be written")
         view = self._view
         with self._thread_lock:
             current = view.generation == self._generation()
