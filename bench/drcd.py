@@ -90,11 +90,12 @@ def score(kb: KnowledgeBase, questions: list[dict], mode: str, origins: dict[str
     return row
 
 
-def split_half(docs: list, questions: list[dict]) -> tuple[list, list[dict]]:
-    """Every other article (by title, in file order) stays; the questions of the others are marked
-    unanswerable: the store holds nothing about them, so the right answer is an abstention."""
+def split_half(docs: list, questions: list[dict], half: str = "even") -> tuple[list, list[dict]]:
+    """Every other article (by title, in file order: the even-numbered or the odd-numbered ones) stays;
+    the questions of the others are marked unanswerable: the store holds nothing about them, so the
+    right answer is an abstention."""
     titles = list(dict.fromkeys(d.title for d in docs))
-    kept_titles = set(titles[::2])
+    kept_titles = set(titles[0 if half == "even" else 1::2])
     kept = [d for d in docs if d.title in kept_titles]
     kept_ids = {d.origin for d in kept}
     for item in questions:
@@ -112,15 +113,16 @@ def main() -> None:
     parser.add_argument("--modes", default="keyword,dense,hybrid")
     parser.add_argument("--seed-cache", default="", help="stores whose embedding cache to reuse, comma-separated")
     parser.add_argument("--data", help="another SQuAD-format file (e.g. CMRC 2018's trial split); default DRCD dev")
-    parser.add_argument("--half", action="store_true",
-                        help="store only every other article; the other half's questions have no answer in the store")
+    parser.add_argument("--half", nargs="?", const="even", choices=("even", "odd"),
+                        help="store only every other article (the even- or odd-numbered ones); the other half's "
+                             "questions have no answer in the store")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     data = Path(args.data) if args.data else drcd_path()
     docs, questions = load_squad(data, args.limit, source="CMRC" if args.data and "cmrc" in args.data.lower() else "DRCD")
     if args.half:
-        docs, questions = split_half(docs, questions)
+        docs, questions = split_half(docs, questions, args.half)
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kb-drcd-"))
     settings = Settings(home=home, embed_model=args.model, passage_chars=args.passage_chars)
     base = KnowledgeBase(settings)

