@@ -85,6 +85,8 @@ def fit(rows: list[dict], names: tuple[str, ...], l2: float = 1e-3, steps: int =
 
 def probabilities(rows: list[dict], names, w, b) -> np.ndarray:
     """Each question's probability that its answer is in the evidence; 1 where the model does not apply."""
+    if not rows:
+        return np.ones(0)
     x = np.array([[r["features"][n] for n in names] for r in rows])
     return np.where([r["applies"] for r in rows], 1 / (1 + np.exp(-(x @ w + b))), 1.0)
 
@@ -165,6 +167,8 @@ def main() -> None:
                          f"hybrid at keyword weight {KEYWORD_WEIGHT}, top 5 passages"
                          + (f"; and {args.typed} (weight {args.typed_weight}, none of its answerable refused)" if typed else "")
                          + f"; answerable DRCD questions refused at most {args.false_rate} on the fitting data",
+            # The stores it was fitted on held about a thousand passages each: half the smaller is its domain.
+            "min_passages": min(KnowledgeBase(Settings(home=Path(h))).store.count()[1] for h in (args.even, args.odd)) // 2,
             "models": models}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"written: {args.out}")
 

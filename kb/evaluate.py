@@ -52,6 +52,8 @@ def load_squad(path: str | Path, limit: int | None = None, source: str = "DRCD")
             docs.append(Document(title=article["title"], body=paragraph["context"], source=source,
                                  url=f"https://{source.lower()}.local/{paragraph['id']}", origin=paragraph["id"]))
             for qa in paragraph["qas"]:
+                if not qa["question"].strip():
+                    continue  # CMRC 2018's trial split has two empty questions: nothing to ask
                 questions.append({"question": qa["question"], "answers": [a["text"] for a in qa["answers"]],
                                   "gold": paragraph["id"]})
     return docs, questions

@@ -164,12 +164,16 @@ def drcd_half(tmp_path_factory):
 
 def test_weak_evidence_abstains_by_the_fitted_model(drcd_half):
     """The evidence model (kb/answer/data/abstention.json, fitted by bench/fit_abstention.py on DRCD dev's
-    halves) refuses questions whose article the store lacks, beyond what the word rules refuse."""
+    halves) refuses questions whose article the store lacks, beyond what the word rules refuse (asked of
+    it directly: this store is smaller than the stores it is applied to)."""
     from kb.answer import evidence, extractive_answer
 
     kb, questions = drcd_half
-    model = evidence.model_for(kb.embedder.name)
-    assert model is not None and set(model.features) <= set(evidence.FEATURES) and 0 < model.threshold < 1
+    # The model's domain is stores of about a thousand passages; a small store keeps the hand rule.
+    assert isinstance(evidence.model_for(kb.embedder.name, 10), evidence.HandRule)
+    model = evidence.model_for(kb.embedder.name, 10_000)
+    assert isinstance(model, evidence.EvidenceModel) and set(model.features) <= set(evidence.FEATURES)
+    assert 0 < model.threshold < 1
     refused = {"model": [], "rules": []}
     for item in questions:
         question = kb.read(item["question"])
@@ -181,7 +185,7 @@ def test_weak_evidence_abstains_by_the_fitted_model(drcd_half):
                     sum(a for ok, a in rows if ok) / sum(1 for ok, _ in rows if ok)) for name, rows in refused.items()}
     unanswerable, answerable = share["model"]
     # Measured on this slice: see the README ("Answers"); the floors leave room for a question or two.
-    # Measured on this slice (30 paragraphs kept, 99 questions without an answer, 81 with one): 0.84 of
-    # the unanswerable refused (the word rules alone: 0.45), 0.025 of the answerable (2, both by the rules).
-    assert unanswerable >= 0.75 and answerable <= 0.04
+    # Measured on this slice (30 paragraphs kept, 99 questions without an answer, 81 with one): 0.99 of
+    # the unanswerable refused (the word rules alone: 0.45), 0.037 of the answerable (3; the rules alone: 2).
+    assert unanswerable >= 0.9 and answerable <= 0.05
     assert unanswerable > share["rules"][0] + 0.2

