@@ -3,15 +3,11 @@ vectors on a real `chroma run`: the store's behaviour, the same answers as SQLit
 once, a killed ingestion, a database that goes away."""
 from __future__ import annotations
 
-import glob
 import json
 import os
-import pwd
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -22,69 +18,15 @@ import pytest
 from kb.config import Settings
 from tests import test_store as store_tests
 from tests.conftest import DRCD_SLICE, ROOT, SEED
-from tests.test_server import chroma_server, free_port  # noqa: F401  (chroma_server is a fixture)
+from tests.servers import PostgresCluster, free_port, postgres_bin
+from tests.test_server import chroma_server  # noqa: F401  (a fixture)
 from tests.test_store import _write_drcd_articles, run_cli
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-PG_BIN = _postgres_bin()
+PG_BIN = postgres_bin()
 pytestmark = pytest.mark.skipif(PG_BIN is None, reason="the PostgreSQL server binaries (initdb, pg_ctl) are not "
                                                        "installed: apt-get install postgresql")
-
-
-class Cluster:
-    """A PostgreSQL cluster of its own in a temporary folder. initdb refuses to run as root: as root,
-    the server runs as the postgres user, in a folder that user owns."""
-
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="kb-pg-", dir="/tmp"))
-        self.folder.chmod(0o777)
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            owner = pwd.getpwnam("postgres")
-            os.chown(self.folder, owner.pw_uid, owner.pw_gid)
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        self.port = free_port()
-        self.data = self.folder / "data"
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "kb", "-E", "UTF8", "--locale=C")
-        self.start()
-        self._counter = 0
-
-    def _run(self, tool: str, *args: str) -> None:
-        result = subprocess.run([*self.as_user, str(PG_BIN / tool), *args], capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, f"{tool} failed: {result.stderr}\n{result.stdout}"
-
-    def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-t", "60", "-o",
-                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1", "start")
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://kb@127.0.0.1:{self.port}/{database}"
-
-    def new_database(self) -> str:
-        import psycopg
-
-        self._counter += 1
-        name = f"kb_test_{self._counter}"
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-        return self.url(name)
-
-    def remove(self) -> None:
-        try:
-            self.stop()
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+Cluster = PostgresCluster
 
 
 @pytest.fixture(scope="session")
