@@ -62,14 +62,11 @@ def pg_counts(url: str) -> tuple[int, int, int]:
 
 def assert_complete(kb) -> int:
     """Every article whole: its passages, keyword rows and vectors; returns the passages."""
-    total = 0
-    for article in kb.articles():
-        ids = [p.id for p in kb.passages(article.id)]
-        assert len(ids) == article.passage_count > 0
-        assert len(kb.store.keyword.tokens(ids)) == len(ids)
-        assert len(kb.store.vectors(ids)) == len(ids)
-        total += len(ids)
-    assert kb.store.count()[1] == total == kb.store.keyword.count() == kb.store.vector_count()
+    from kb.store.doctor import incomplete_articles
+
+    assert incomplete_articles(kb.store) == []
+    total = kb.store.count()[1]
+    assert total == kb.store.keyword.count() == kb.store.vector_count()
     return total
 
 
@@ -83,6 +80,39 @@ def test_pg_same_article_twice_adds_nothing(pg_kb):
 def test_pg_replace_by_url_and_remove(pg_kb):
     store_tests.test_changed_version_of_same_url_replaces_and_remove_clears_everything(pg_kb)
     assert pg_counts(pg_kb.settings.database_url) == (0, 0, 0)
+    assert postings(pg_kb.settings.database_url) == 0
+
+
+def postings(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT COUNT(*) FROM keyword_postings").fetchone()[0]
+
+
+def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
+    """A database written before the postings (schema 1) is brought to the current schema when opened,
+    its postings filled from the stored terms: the same candidates as before."""
+    import psycopg
+
+    from kb.knowledge import KnowledgeBase
+    from kb.store.postgres import SCHEMA_VERSION
+
+    settings = Settings(home=tmp_path / "kb", database_url=database, chroma_url=chroma_server)
+    kb = KnowledgeBase(settings)
+    [result] = list(kb.ingest([SEED]))
+    tokens = kb.read("美联储什么时候停止缩表?").expanded
+    before = kb.store.keyword_candidates(tokens, 20)
+    kb.store.close()
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("DROP TABLE keyword_postings")
+        conn.execute("UPDATE kb_schema SET version = 1")
+    kb = KnowledgeBase(settings, embedder=kb.embedder)
+    assert postings(database) > result.passages
+    assert kb.store.keyword_candidates(tokens, 20) == before and len(before) > 3
+    with psycopg.connect(database, autocommit=True) as conn:
+        assert conn.execute("SELECT version FROM kb_schema").fetchone()[0] == SCHEMA_VERSION
+    kb.store.close()
 
 
 def test_pg_vectors_are_cached(pg_kb):
@@ -104,6 +134,8 @@ def test_pg_search_and_ask(pg_kb):
 
 
 def test_pg_command_line(tmp_path, database, chroma_server):
+    from kb.store.postgres import SCHEMA_VERSION
+
     env = {"KB_DATABASE_URL": database, "KB_CHROMA_URL": chroma_server}
     home = tmp_path / "kb"
     added = run_cli(home, "ingest", str(SEED), "--json", env=env)
@@ -116,7 +148,7 @@ def test_pg_command_line(tmp_path, database, chroma_server):
     doctor = run_cli(home, "doctor", "--json", env=env)
     report = json.loads(doctor.stdout)
     assert doctor.returncode == 0 and report["ok"], report
-    assert report["records"]["backend"] == "postgresql" and report["records"]["schema_version"] == 1
+    assert report["records"]["backend"] == "postgresql" and report["records"]["schema_version"] == SCHEMA_VERSION
     assert report["records"]["passages"] == report["records"]["keyword_rows"] == report["vectors"]["count"] \
         == record["passages"]
     assert not (home / "kb.sqlite3").exists() and not (home / "chroma").exists()  # nothing on this machine
