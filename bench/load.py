@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -144,6 +145,7 @@ def main() -> None:
     from kb.store.doctor import doctor_report, incomplete_articles
     from tests.servers import ChromaServer, PostgresCluster
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that a stopped run still stops its servers
     work = Path(tempfile.mkdtemp(prefix="kb-load-"))
     chroma = ChromaServer(work / "chroma-server")
     cluster = PostgresCluster()

@@ -39,6 +39,7 @@ import dataclasses
 import json
 import os
 import random
+import signal
 import shutil
 import subprocess
 import sys
@@ -274,6 +275,8 @@ def main() -> None:
     if not names or set(names) - set(BACKENDS) or len(set(names)) != len(names):
         parser.error(f"--backends: distinct names from {', '.join(BACKENDS)}")
 
+    # A background run (nohup ... &) ignores SIGINT: stopped with SIGTERM, it still stops its servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     folder = poetry_folder()
     work = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kb-scale-"))
     embedder = SharedEmbedder(load_embedder(args.model))
