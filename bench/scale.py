@@ -269,7 +269,11 @@ def main() -> None:
     parser.add_argument("--home", help="folder for the stores (default: a temporary one, removed)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     parser.add_argument("--save", help="also write the JSON results to this file (after every size too)")
+    parser.add_argument("--report", help="only print the report of a saved JSON file (a stopped run's too)")
     args = parser.parse_args()
+    if args.report:
+        print_report(json.loads(Path(args.report).read_text(encoding="utf-8")))
+        return
     sizes = sorted(int(s) for s in args.sizes.split(","))
     names = [n.strip() for n in args.backends.split(",") if n.strip()]
     if not names or set(names) - set(BACKENDS) or len(set(names)) != len(names):
@@ -280,11 +284,11 @@ def main() -> None:
     folder = poetry_folder()
     work = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kb-scale-"))
     embedder = SharedEmbedder(load_embedder(args.model))
-    started_at = time.strftime("%Y-%m-%d %H:%M")
+    args.started = time.strftime("%Y-%m-%d %H:%M")
     with ExitStack() as stack:
         backends = open_backends(names, work, args.model, embedder, stack)
         summary = run(args, sizes, backends, embedder, folder, work)
-    summary.update({"started": started_at, "finished": time.strftime("%Y-%m-%d %H:%M"), "commit": commit()})
+    summary["finished"] = time.strftime("%Y-%m-%d %H:%M")
     if not args.home:
         shutil.rmtree(work, ignore_errors=True)
     if args.save:
@@ -352,7 +356,8 @@ def run(args, sizes: list[int], backends: list[Backend], embedder: SharedEmbedde
         search_rows += latencies(backends, baseline, queries, limit, size)
         if questions:
             quality += drcd_quality(backends, questions, f"+{size:,} poem passages")
-        summary = {"model": embedder.name, "backends": [b.name for b in backends], "drcd_paragraphs": len(docs),
+        summary = {"model": embedder.name, "backends": [b.name for b in backends], "commit": commit(),
+                   "started": args.started, "drcd_paragraphs": len(docs),
                    "drcd_passages": drcd_passages, "drcd_questions": len(questions), "batch_size": args.batch_size,
                    "chunk": args.chunk, "ingest": ingest_rows, "search": search_rows, "drcd": quality,
                    "baseline_ingest": baseline_rows, "load_average": os.getloadavg(), "cpus": os.cpu_count()}
@@ -384,7 +389,8 @@ def baseline_step(baseline: Baseline, lead: Backend, size: int, timed: int) -> d
 
 
 def print_report(s: dict) -> None:
-    print(f"model {s['model']}; commit {s['commit']}, {s['started']} to {s['finished']}; {s['cpus']} cores, load "
+    print(f"model {s['model']}; commit {s.get('commit')}, {s.get('started')} to {s.get('finished', 'stopped')}; "
+          f"{s['cpus']} cores, load "
           f"average at the end {s['load_average'][0]:.1f}; batches of {s['batch_size']} articles, chunks of "
           f"{s['chunk']} poems to each backend in turn; DRCD: {s['drcd_paragraphs']} paragraphs -> "
           f"{s['drcd_passages']} passages, {s['drcd_questions']} questions")
@@ -399,11 +405,11 @@ def print_report(s: dict) -> None:
                         ("store passages/s", "store_passages_per_s"),
                         ("ratio without embedding", "without_embedding_ratio"), ("store ratio", "store_ratio"),
                         ("RSS growth MB", "rss_growth_mb")])
-    for row in s["reingest"]:
+    for row in s.get("reingest", []):
         print(f"\nRe-ingesting the {row['unchanged']:,} stored poems on {row['backend']}: {row['articles_per_s']:,} "
               "articles/s (all unchanged, found by content hash, nothing embedded).")
     print("\n### Search latency (ms, query vector computed beforehand; its p50: "
-          f"{s['query_embed_p50_ms']} ms); ratio = backend / first backend; top-10 differ: queries whose top 10 "
+          f"{s.get('query_embed_p50_ms')} ms); ratio = backend / first backend; top-10 differ: queries whose top 10 "
           "differ from the first backend's")
     table(s["search"], [("poem passages", "size"), ("mode", "mode"), ("backend", "backend"), ("queries", "queries"),
                         ("p50", "p50_ms"), ("p95", "p95_ms"), ("p50 ratio", "p50_ratio"), ("p95 ratio", "p95_ratio"),
