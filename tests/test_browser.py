@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, stop_process
+from tests.conftest import ROOT
+from tests.servers import free_port, stop_process
 
 SEED = ROOT / "corpus" / "marsbit-2025-12-10-fed-qt-to-rmp.zh-Hant.txt"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -27,12 +27,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_healthy(base: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
@@ -59,7 +53,7 @@ def server(tmp_path_factory):
     seeded = subprocess.run([sys.executable, "-m", "kb", "ingest", str(SEED)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stderr
-    port = _free_port()
+    port = free_port()
     log = home / "streamlit.log"
     with log.open("w") as out:
         process = subprocess.Popen(

@@ -3,15 +3,11 @@ vectors on a real `chroma run`: the store's behaviour, the same answers as SQLit
 once, a killed ingestion, a database that goes away."""
 from __future__ import annotations
 
-import glob
 import json
 import os
-import pwd
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -22,69 +18,15 @@ import pytest
 from kb.config import Settings
 from tests import test_store as store_tests
 from tests.conftest import DRCD_SLICE, ROOT, SEED
-from tests.test_server import chroma_server, free_port  # noqa: F401  (chroma_server is a fixture)
+from tests.servers import PostgresCluster, free_port, postgres_bin
+from tests.test_server import chroma_server  # noqa: F401  (a fixture)
 from tests.test_store import _write_drcd_articles, run_cli
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-PG_BIN = _postgres_bin()
+PG_BIN = postgres_bin()
 pytestmark = pytest.mark.skipif(PG_BIN is None, reason="the PostgreSQL server binaries (initdb, pg_ctl) are not "
                                                        "installed: apt-get install postgresql")
-
-
-class Cluster:
-    """A PostgreSQL cluster of its own in a temporary folder. initdb refuses to run as root: as root,
-    the server runs as the postgres user, in a folder that user owns."""
-
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="kb-pg-", dir="/tmp"))
-        self.folder.chmod(0o777)
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            owner = pwd.getpwnam("postgres")
-            os.chown(self.folder, owner.pw_uid, owner.pw_gid)
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        self.port = free_port()
-        self.data = self.folder / "data"
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "kb", "-E", "UTF8", "--locale=C")
-        self.start()
-        self._counter = 0
-
-    def _run(self, tool: str, *args: str) -> None:
-        result = subprocess.run([*self.as_user, str(PG_BIN / tool), *args], capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, f"{tool} failed: {result.stderr}\n{result.stdout}"
-
-    def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-t", "60", "-o",
-                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1", "start")
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://kb@127.0.0.1:{self.port}/{database}"
-
-    def new_database(self) -> str:
-        import psycopg
-
-        self._counter += 1
-        name = f"kb_test_{self._counter}"
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-        return self.url(name)
-
-    def remove(self) -> None:
-        try:
-            self.stop()
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+Cluster = PostgresCluster
 
 
 @pytest.fixture(scope="session")
@@ -120,14 +62,11 @@ def pg_counts(url: str) -> tuple[int, int, int]:
 
 def assert_complete(kb) -> int:
     """Every article whole: its passages, keyword rows and vectors; returns the passages."""
-    total = 0
-    for article in kb.articles():
-        ids = [p.id for p in kb.passages(article.id)]
-        assert len(ids) == article.passage_count > 0
-        assert len(kb.store.keyword.tokens(ids)) == len(ids)
-        assert len(kb.store.vectors(ids)) == len(ids)
-        total += len(ids)
-    assert kb.store.count()[1] == total == kb.store.keyword.count() == kb.store.vector_count()
+    from kb.store.doctor import incomplete_articles
+
+    assert incomplete_articles(kb.store) == []
+    total = kb.store.count()[1]
+    assert total == kb.store.keyword.count() == kb.store.vector_count()
     return total
 
 
@@ -141,6 +80,39 @@ def test_pg_same_article_twice_adds_nothing(pg_kb):
 def test_pg_replace_by_url_and_remove(pg_kb):
     store_tests.test_changed_version_of_same_url_replaces_and_remove_clears_everything(pg_kb)
     assert pg_counts(pg_kb.settings.database_url) == (0, 0, 0)
+    assert postings(pg_kb.settings.database_url) == 0
+
+
+def postings(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT COUNT(*) FROM keyword_postings").fetchone()[0]
+
+
+def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
+    """A database written before the postings (schema 1) is brought to the current schema when opened,
+    its postings filled from the stored terms: the same candidates as before."""
+    import psycopg
+
+    from kb.knowledge import KnowledgeBase
+    from kb.store.postgres import SCHEMA_VERSION
+
+    settings = Settings(home=tmp_path / "kb", database_url=database, chroma_url=chroma_server)
+    kb = KnowledgeBase(settings)
+    [result] = list(kb.ingest([SEED]))
+    tokens = kb.read("美联储什么时候停止缩表?").expanded
+    before = kb.store.keyword_candidates(tokens, 20)
+    kb.store.close()
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("DROP TABLE keyword_postings")
+        conn.execute("UPDATE kb_schema SET version = 1")
+    kb = KnowledgeBase(settings, embedder=kb.embedder)
+    assert postings(database) > result.passages
+    assert kb.store.keyword_candidates(tokens, 20) == before and len(before) > 3
+    with psycopg.connect(database, autocommit=True) as conn:
+        assert conn.execute("SELECT version FROM kb_schema").fetchone()[0] == SCHEMA_VERSION
+    kb.store.close()
 
 
 def test_pg_vectors_are_cached(pg_kb):
@@ -162,6 +134,8 @@ def test_pg_search_and_ask(pg_kb):
 
 
 def test_pg_command_line(tmp_path, database, chroma_server):
+    from kb.store.postgres import SCHEMA_VERSION
+
     env = {"KB_DATABASE_URL": database, "KB_CHROMA_URL": chroma_server}
     home = tmp_path / "kb"
     added = run_cli(home, "ingest", str(SEED), "--json", env=env)
@@ -174,7 +148,7 @@ def test_pg_command_line(tmp_path, database, chroma_server):
     doctor = run_cli(home, "doctor", "--json", env=env)
     report = json.loads(doctor.stdout)
     assert doctor.returncode == 0 and report["ok"], report
-    assert report["records"]["backend"] == "postgresql" and report["records"]["schema_version"] == 1
+    assert report["records"]["backend"] == "postgresql" and report["records"]["schema_version"] == SCHEMA_VERSION
     assert report["records"]["passages"] == report["records"]["keyword_rows"] == report["vectors"]["count"] \
         == record["passages"]
     assert not (home / "kb.sqlite3").exists() and not (home / "chroma").exists()  # nothing on this machine

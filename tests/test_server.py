@@ -5,11 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -17,62 +15,23 @@ import pytest
 
 from kb.config import Settings
 from kb.store import StoreError
-from tests.conftest import ROOT, SEED, stop_process
+from tests.conftest import ROOT, SEED
+from tests.servers import ChromaServer, free_port
 
 QUESTION = "美联储的QT计划在哪一天终止?"  # the seed article: "12月1日,QT計劃終止!"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def chroma_command() -> list[str]:
-    """The `chroma` command of the chromadb package installed beside this Python."""
-    script = Path(sys.executable).parent / "chroma"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from chromadb.cli.cli import app; sys.argv[0] = 'chroma'; sys.exit(app())"]
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory) -> Iterator[str]:
     """A real `chroma run` on a free port of 127.0.0.1; yields its URL."""
-    import httpx
-
-    folder = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    # Output goes to files, not pipes: nobody reads a pipe while the tests run, and a full one would
-    # block the server.
-    stdout, stderr = folder / "stdout.log", folder / "stderr.log"
-    with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        process = subprocess.Popen([*chroma_command(), "run", "--path", str(folder / "data"), "--port", str(port),
-                                    "--host", "127.0.0.1"], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
     try:
-        deadline = time.monotonic() + 120  # a generous limit for a loaded machine; it normally takes ~1 s
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"`chroma run` exited with code {process.returncode} before answering.\n"
-                            f"stderr:\n{_tail(stderr)}\nstdout:\n{_tail(stdout)}")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"`chroma run` did not answer {url}/api/v2/heartbeat within 120 s.\n"
-                            f"stderr:\n{_tail(stderr)}\nstdout:\n{_tail(stdout)}")
-            time.sleep(0.2)
-        yield url
+        server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url
     finally:
-        stop_process(process)
+        server.stop()
 
 
 def server_client(url: str):

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from kb.config import Settings
 from kb.retrieve import keyword_search
 from kb.store import StoreError
 from tests.conftest import DRCD_SLICE, ROOT, SEED
+from tests.servers import free_port
 
 
 def run_cli(home: Path, *args: str, env: dict | None = None, timeout: float = 300,
@@ -166,12 +166,6 @@ def test_cli_ingest_list_show_passages(tmp_path):
     assert run_cli(home, "remove", record["id"]).returncode != 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def bad_inputs(tmp_path):
     files = {
@@ -203,7 +197,7 @@ def test_cli_bad_input_is_rejected_and_changes_nothing(tmp_path, bad_inputs, nam
 
 
 def test_cli_unreachable_url(tmp_path):
-    result = run_cli(tmp_path / "kb", "ingest", f"http://127.0.0.1:{_free_port()}/article.html",
+    result = run_cli(tmp_path / "kb", "ingest", f"http://127.0.0.1:{free_port()}/article.html",
                      env={"KB_FETCH_TIMEOUT": "3"})
     assert result.returncode != 0
     assert "cannot fetch" in result.stderr and result.stderr.count("\n") <= 2

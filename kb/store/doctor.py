@@ -111,3 +111,20 @@ def doctor_report(settings: Settings) -> dict:
             problems.append(f"{records['journal']} journal entries open (an ingestion in progress, or one "
                             "that died: the next write recovers it)")
     return {"records": records, "vectors": vectors, "ok": not problems, "problems": problems}
+
+
+def incomplete_articles(store) -> list[str]:
+    """The ids of articles that are not wholly there: fewer or more passages than the article says, or
+    passages without their keyword row or vector. Unlike `doctor_report` it opens the store (a Store),
+    and reads every passage id: a check after a run (bench/load.py, the tests), not a quick look."""
+    from collections import defaultdict
+
+    owned: dict[str, list[str]] = defaultdict(list)
+    for passage in store.passages():
+        owned[passage.article_id].append(passage.id)
+    ids = [pid for pids in owned.values() for pid in pids]
+    keyword = set(store.keyword.tokens(ids)) if ids else set()
+    vectors = store.vectors_index.ids()
+    return [a.id for a in store.articles()
+            if not (len(owned.get(a.id, [])) == a.passage_count > 0
+                    and all(pid in keyword and pid in vectors for pid in owned[a.id]))]

@@ -101,12 +101,11 @@ class _Vectors:
         if article_ids is not None and not article_ids:
             return []
         collection = self.collection()  # one coherence check for the whole search
-        total = collection.count()
-        if total == 0:
-            return []
         where = {"article_id": {"$in": list(article_ids)}} if article_ids is not None else None
+        # No count() first: chromadb 1.5 returns fewer than k (none from an empty collection) without
+        # complaint, and on a server the count was one more HTTP round trip per search.
         result = collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-                                  n_results=min(k, total), where=where, include=["distances"])
+                                  n_results=k, where=where, include=["distances"])
         return [(pid, 1.0 - float(d)) for pid, d in zip(result["ids"][0], result["distances"][0])]
 
 

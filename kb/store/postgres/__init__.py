@@ -18,9 +18,11 @@ one library. The same calls as the SQLite records (kb.store.records.Records) and
   terms with their positions, written as a literal (no parser, no dictionary) under a GIN index; a
   token is a tsquery phrase (`<->`). `keyword_terms` (term, passages holding it) and `keyword_stats`
   (passages, terms) are kept in the transaction that adds or removes passages, so document
-  frequencies are exact under concurrent writers. Candidates are the passages matching any token
-  (`@@`), ranked by the BM25 FTS5's `rank` computes (k1 1.2, b 0.75, FTS5's idf floor), so that both
-  backends hand kb's own BM25 (kb.retrieve.scoring) the same candidates; `ts_rank` is kept as an
+  frequencies are exact under concurrent writers. Candidates are the passages matching any token,
+  ranked by the BM25 FTS5's `rank` computes (k1 1.2, b 0.75, FTS5's idf floor), so that both
+  backends hand kb's own BM25 (kb.retrieve.scoring) the same candidates. The BM25 reads
+  `keyword_postings` (term, passage, occurrences, length: the query terms' rows only, as FTS5 reads
+  its doclists); a token of several terms is matched as a tsquery phrase (`<->`). `ts_rank` is kept as an
   option to measure what it would change.
 """
 from kb.store.postgres.connection import (CONNECT_TIMEOUT, AdvisoryLock, Database, _reason, is_postgres_url,

@@ -1,7 +1,6 @@
 """Keyword search in PostgreSQL over kb's jieba tokens, matched and counted as FTS5 does (see the package docstring)."""
 from __future__ import annotations
 
-import json
 import math
 import unicodedata
 from collections import Counter
@@ -67,32 +66,42 @@ class PostgresKeywordIndex:
         wanted = phrases(tokens)
         if not wanted or article_ids is not None and not article_ids:
             return []
-        query = tsquery(wanted)
-        where = "k.tsv @@ %(query)s::tsquery"
-        args: dict = {"query": query, "k": k, "articles": list(article_ids or [])}
-        if article_ids is not None:
-            where += " AND k.article_id = ANY(%(articles)s)"
+        args: dict = {"k": k, "articles": list(article_ids or [])}
         if self.ranking == "ts_rank":
-            sql = (f"SELECT k.passage_id, k.tokens FROM passage_keywords k WHERE {where} "
+            args["query"] = tsquery(wanted)
+            where = " AND k.article_id = ANY(%(articles)s)" if article_ids is not None else ""
+            sql = (f"SELECT k.passage_id, k.tokens FROM passage_keywords k WHERE k.tsv @@ %(query)s::tsquery{where} "
                    "ORDER BY ts_rank(k.tsv, %(query)s::tsquery) DESC, k.seq LIMIT %(k)s")
         else:
-            # FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)) floored at 1e-6, n the passages matching
-            # the phrase; tf the phrase's occurrences; length in terms; k1 1.2, b 0.75.
-            counts, total = self._phrase_counts(wanted)
-            weights = [{"terms": list(p), "idf": max(math.log((total - counts[p] + 0.5) / (counts[p] + 0.5)), 1e-6)}
-                       for p in wanted]
-            args["weights"] = json.dumps(weights, ensure_ascii=False)
-            sql = f"""
-            WITH stats AS (SELECT GREATEST(terms::float8 / GREATEST(passages, 1), 1e-9) AS avgdl FROM keyword_stats),
-                 w AS (SELECT (e->>'idf')::float8 AS idf, ARRAY(SELECT jsonb_array_elements_text(e->'terms')) AS phrase
-                       FROM jsonb_array_elements(%(weights)s::jsonb) AS e),
-                 m AS (SELECT k.seq, k.passage_id, k.tokens, k.terms FROM passage_keywords k WHERE {where})
-            SELECT m.passage_id, m.tokens FROM m CROSS JOIN stats s CROSS JOIN LATERAL (
-                SELECT SUM(w.idf * f.tf * 2.2 / (f.tf + 1.2 * (0.25 + 0.75 * cardinality(m.terms) / s.avgdl))) AS score
-                FROM w CROSS JOIN LATERAL (SELECT kb_phrase_count(m.terms, w.phrase)::float8 AS tf) f
-                WHERE f.tf > 0) r
-            ORDER BY r.score DESC NULLS LAST, m.seq LIMIT %(k)s"""
+            sql = self._bm25_sql(wanted, args, article_ids is not None)
         return [(r[0], list(r[1])) for r in self.db.rows(sql, args)]
+
+    def _bm25_sql(self, wanted: Sequence[tuple[str, ...]], args: dict, restricted: bool) -> str:
+        """FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)) floored at 1e-6, n the passages matching the
+        phrase; tf the phrase's occurrences; length in terms; k1 1.2, b 0.75; summed in phrase order, as
+        FTS5 sums (the same floats, so ties fall the same way). A one-term phrase (nearly every token)
+        reads its postings; a longer one ("2.5%" -> 2, 5) the passages its tsquery matches."""
+        counts, total = self._phrase_counts(wanted)
+        idf = [max(math.log((total - counts[p] + 0.5) / (counts[p] + 0.5)), 1e-6) for p in wanted]
+        singles = [i for i, p in enumerate(wanted) if len(p) == 1]
+        args.update(terms=[wanted[i][0] for i in singles], idfs=[idf[i] for i in singles], orders=singles)
+        parts = ["""SELECT p.seq, q.i, q.idf * p.tf::float8 * 2.2 / (p.tf::float8 + 1.2 * (0.25 + 0.75 * p.len / s.avgdl)) AS part
+                    FROM unnest(%(terms)s::text[], %(idfs)s::float8[], %(orders)s::int[]) AS q(term, idf, i)
+                    JOIN keyword_postings p ON p.term = q.term CROSS JOIN stats s"""]
+        for i, phrase in enumerate(wanted):
+            if len(phrase) > 1:
+                args.update({f"phrase{i}": list(phrase), f"query{i}": tsquery([phrase]), f"idf{i}": idf[i]})
+                parts.append(f"""SELECT k.seq, {i}, %(idf{i})s::float8 * f.tf * 2.2 / (f.tf + 1.2 * (0.25 + 0.75 * cardinality(k.terms) / s.avgdl))
+                    FROM passage_keywords k CROSS JOIN stats s
+                    CROSS JOIN LATERAL (SELECT kb_phrase_count(k.terms, %(phrase{i})s::text[])::float8 AS tf) f
+                    WHERE k.tsv @@ %(query{i})s::tsquery AND f.tf > 0""")
+        where = "WHERE seq IN (SELECT seq FROM passage_keywords WHERE article_id = ANY(%(articles)s))" if restricted else ""
+        return f"""
+            WITH stats AS (SELECT GREATEST(terms::float8 / GREATEST(passages, 1), 1e-9) AS avgdl FROM keyword_stats),
+                 parts AS ({" UNION ALL ".join(parts)}),
+                 top AS (SELECT seq, SUM(part ORDER BY i) AS score FROM parts {where}
+                         GROUP BY seq ORDER BY score DESC, seq LIMIT %(k)s)
+            SELECT k.passage_id, k.tokens FROM top JOIN passage_keywords k USING (seq) ORDER BY top.score DESC, top.seq"""
 
     def _phrase_counts(self, wanted: Sequence[tuple[str, ...]]) -> tuple[dict[tuple[str, ...], int], int]:
         """How many passages match each phrase (a one-term phrase from the term counts), and the total."""
@@ -122,33 +131,49 @@ class PostgresKeywordIndex:
 
     # Writes: inside the records' transaction, so that passages, their index rows and the counts commit together.
     def add(self, passages: Iterable[Passage]) -> None:
-        rows, docs, total = [], Counter(), 0
+        rows, postings, docs, total = [], [], Counter(), 0
         for p in passages:
             terms = [t for token in p.tokens for t in fts_terms(token)]
             rows.append((p.id, p.article_id, list(p.tokens), terms, tsvector(terms)))
+            postings.append(Counter(terms))
             docs.update(set(terms))
             total += len(terms)
         if not rows:
             return
-        self.db.executemany("INSERT INTO passage_keywords (passage_id, article_id, tokens, terms, tsv) "
-                            "VALUES (%s, %s, %s, %s, %s::tsvector)", rows)
-        # Sorted: concurrent writers lock the term rows in one order and cannot deadlock.
-        self.db.executemany("INSERT INTO keyword_terms VALUES (%s, %s) ON CONFLICT (term) "
-                            "DO UPDATE SET doc = keyword_terms.doc + EXCLUDED.doc", sorted(docs.items()))
-        self.db.execute("UPDATE keyword_stats SET passages = passages + %s, terms = terms + %s", (len(rows), total))
+        with self.db.connection() as conn:
+            # seq is the passages' order (FTS5's rowid: the tie-break), known before the insert so the
+            # postings can name it; one writer at a time, so these are the next numbers in order.
+            seqs = sorted(r[0] for r in conn.execute(
+                "SELECT nextval(pg_get_serial_sequence('passage_keywords', 'seq')) FROM generate_series(1, %s)",
+                (len(rows),)).fetchall())
+            with conn.cursor() as cursor:
+                cursor.executemany("INSERT INTO passage_keywords (seq, passage_id, article_id, tokens, terms, tsv) "
+                                   "VALUES (%s, %s, %s, %s, %s, %s::tsvector)",
+                                   [(seq, *row) for seq, row in zip(seqs, rows)])
+                with cursor.copy("COPY keyword_postings (term, seq, tf, len) FROM STDIN") as copy:
+                    for seq, row, counts in zip(seqs, rows, postings):
+                        for term, tf in counts.items():
+                            copy.write_row((term, seq, tf, len(row[3])))
+                # Sorted: concurrent writers lock the term rows in one order and cannot deadlock.
+                cursor.executemany("INSERT INTO keyword_terms VALUES (%s, %s) ON CONFLICT (term) "
+                                   "DO UPDATE SET doc = keyword_terms.doc + EXCLUDED.doc", sorted(docs.items()))
+            conn.execute("UPDATE keyword_stats SET passages = passages + %s, terms = terms + %s", (len(rows), total))
 
     def remove_article(self, article_id: str) -> None:
         with self.db.connection() as conn:
-            rows = conn.execute("SELECT terms FROM passage_keywords WHERE article_id=%s", (article_id,)).fetchall()
+            rows = conn.execute("SELECT seq, terms FROM passage_keywords WHERE article_id=%s", (article_id,)).fetchall()
             if not rows:
                 return
-            docs = Counter(t for (terms,) in rows for t in set(terms))
+            docs = Counter(t for _, terms in rows for t in set(terms))
+            pairs = sorted({(t, seq) for seq, terms in rows for t in terms})
+            conn.execute("DELETE FROM keyword_postings p USING unnest(%s::text[], %s::bigint[]) AS d(term, seq) "
+                         "WHERE p.term = d.term AND p.seq = d.seq", ([t for t, _ in pairs], [q for _, q in pairs]))
             with conn.cursor() as cursor:
                 cursor.executemany("UPDATE keyword_terms SET doc = doc - %s WHERE term = %s",
                                    [(n, t) for t, n in sorted(docs.items())])
             conn.execute("DELETE FROM keyword_terms WHERE term = ANY(%s) AND doc <= 0", (sorted(docs),))
             conn.execute("UPDATE keyword_stats SET passages = passages - %s, terms = terms - %s",
-                         (len(rows), sum(len(terms) for (terms,) in rows)))
+                         (len(rows), sum(len(terms) for _, terms in rows)))
             conn.execute("DELETE FROM passage_keywords WHERE article_id=%s", (article_id,))
 
     def count(self) -> int:

@@ -45,6 +45,15 @@ MIGRATIONS: list[str] = [
                               PRIMARY KEY (model, text_hash));
     CREATE TABLE journal (id BIGSERIAL PRIMARY KEY, op {_TEXT} NOT NULL, ids {_TEXT} NOT NULL);
     """,
+    # 2: postings (term, passage, occurrences, passage length in terms), so that BM25 reads only the
+    # query terms' rows: scoring every passage the GIN index matched, from its terms array, cost
+    # 180 ms a question at 6.5k passages (0.3 ms a matched row) where this takes 1.5 ms.
+    """
+    CREATE TABLE keyword_postings (term TEXT COLLATE "C" NOT NULL, seq BIGINT NOT NULL, tf INTEGER NOT NULL,
+                                   len INTEGER NOT NULL, PRIMARY KEY (term, seq) INCLUDE (tf, len));
+    INSERT INTO keyword_postings SELECT t, k.seq, COUNT(*), cardinality(k.terms)
+        FROM passage_keywords k, unnest(k.terms) AS t GROUP BY t, k.seq, cardinality(k.terms)
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
