@@ -27,8 +27,6 @@ from importlib import resources
 
 from kb.records import Hit
 from kb.retrieve.question import Question
-from kb.retrieve.scoring import coverage
-from kb.text import synonyms, token_set
 
 FEATURES = ("best_sentence", "best_passage", "characters", "keyword", "content_words", "dense", "dense_margin")
 # Cosines are on the embedder's own scale: these are features only for the model they were fitted with.
@@ -99,7 +97,8 @@ def character_bigrams(words: list[str]) -> set[str]:
 def features(question: Question, hits: list[Hit], best_sentence: float, best_passage: float) -> dict[str, float]:
     """What the evidence shows about a (Chinese) question: `best_sentence` and `best_passage` are the
     IDF-weighted coverages of its content words by the best sentence and the best passage."""
-    grams = character_bigrams(question.content)
+    content = question.content  # a property, built on each access
+    grams = character_bigrams(content)
     characters = max((sum(1 for g in grams if g in h.passage.text) / len(grams) for h in hits), default=0.0) \
         if grams else 0.0
     # The best keyword score against what the question's terms score when each is matched once in a
@@ -107,14 +106,7 @@ def features(question: Question, hits: list[Hit], best_sentence: float, best_pas
     ceiling = sum(question.keyword_weights.values())
     keyword = max((h.keyword_score or 0.0 for h in hits), default=0.0) / ceiling if ceiling else 0.0
     cosines = sorted((h.dense_score for h in hits if h.dense_score is not None), reverse=True)
-    weights = question.weights
-    # A question about something the store lacks retrieves the nearest other articles: their titles
-    # rarely name its subject, and its rarest word is missing from them.
-    title = max((coverage(weights, token_set(h.article.title or "")) for h in hits), default=0.0)
-    rarest = max(weights, key=weights.get) if weights else None
-    evidence = "\n".join(f"{h.article.title}\n{h.passage.text}" for h in hits).lower()
-    rarest_missing = float(rarest is not None and not any(w in evidence for w in synonyms(rarest)))
     return {"best_sentence": best_sentence, "best_passage": best_passage, "characters": characters,
-            "keyword": min(keyword, 2.0), "content_words": math.log1p(len(set(question.content))), "title": title,
-            "rarest_missing": rarest_missing, "dense": cosines[0] if cosines else 0.0,
+            "keyword": min(keyword, 2.0), "content_words": math.log1p(len(set(content))),
+            "dense": cosines[0] if cosines else 0.0,
             "dense_margin": cosines[0] - sum(cosines) / len(cosines) if cosines else 0.0}
