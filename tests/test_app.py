@@ -11,6 +11,10 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -439,21 +443,24 @@ HTML_ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><title>央行
 </article></body></html>"""
 
 
-def test_url_is_fetched_and_ingested(home):
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
+@contextmanager
+def serving(pages: Callable[[str, str], tuple[str, str] | None], requests: list[str] | None = None) -> Iterator[str]:
+    """A local HTTP server answering GET with `pages(base, path)` ((text, content type), or None for a
+    404), each path noted in `requests`; yields its base URL and stops with the block."""
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
         def do_GET(self):
-            if self.path != "/ecny.html":
+            if requests is not None:
+                requests.append(self.path)
+            page = pages(base, self.path)
+            if page is None:
                 self.send_error(404)
                 return
-            body = HTML_ARTICLE.encode("utf-8")
+            body = page[0].encode("utf-8")
             self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Type", page[1])
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -462,6 +469,15 @@ def test_url_is_fetched_and_ingested(home):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_url_is_fetched_and_ingested(home):
+    page = {"/ecny.html": (HTML_ARTICLE, "text/html; charset=utf-8")}
+    with serving(lambda base, path: page.get(path)) as base:
         at = start("add")
         at.text_input(key="ingest_url").set_value("ftp://example.com/x")
         submit(at, "抓取并添加")
@@ -478,9 +494,6 @@ def test_url_is_fetched_and_ingested(home):
         table = at.dataframe[0].value
         row = table[table["标题"].str.contains("数字货币")]
         assert len(row) == 1 and row["原文"].iloc[0] == f"{base}/ecny.html"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_sidebar_settings_apply_to_answers(home):
@@ -597,34 +610,12 @@ def _feed_xml(base: str) -> str:
 
 
 def test_feeds_tab_subscribes_updates_and_removes(home):
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    def pages(base: str, path: str) -> tuple[str, str] | None:
+        return {"/feed.xml": (_feed_xml(base), "application/rss+xml; charset=utf-8"),
+                "/page.html": (HTML_ARTICLE, "text/html; charset=utf-8")}.get(path)
 
     requests: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            requests.append(self.path)
-            if self.path == "/feed.xml":
-                body, kind = _feed_xml(base).encode("utf-8"), "application/rss+xml; charset=utf-8"
-            elif self.path == "/page.html":
-                body, kind = HTML_ARTICLE.encode("utf-8"), "text/html; charset=utf-8"
-            else:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(pages, requests) as base:
         at = start("add")
         assert any("订阅源" in label for label in (t.label for t in at.tabs))
         assert at.button(key="update_feeds").disabled  # nothing to update yet
@@ -665,6 +656,3 @@ def test_feeds_tab_subscribes_updates_and_removes(home):
         go(at, "chat")
         ask(at, "灰熊在东北太平洋扮演什么角色?")
         assert "生态系的工程师" in last_answer(at).text
-    finally:
-        server.shutdown()
-        server.server_close()
