@@ -151,29 +151,40 @@ def show_feed_list(kb: KnowledgeBase) -> None:
                           on_click=_remove_feed, args=(kb, url, title))
 
 
+def _submitted_address(form: str, label: str, key: str, placeholder: str, button: str, icon: str,
+                       what: str) -> str | None:
+    """A one-field form for a web address: the address once submitted, if it is http(s); else None
+    (with a warning saying what to enter when what was submitted is not)."""
+    with st.form(form, clear_on_submit=True, border=False):
+        address = st.text_input(label, key=key, placeholder=placeholder)
+        submitted = st.form_submit_button(button, type="primary", icon=icon)
+    if not submitted:
+        return None
+    address = (address or "").strip()
+    if not safe_url(address):
+        st.warning(f"请输入以 http:// 或 https:// 开头的{what}。")
+        return None
+    return address
+
+
 def feeds_tab(kb: KnowledgeBase) -> None:
     st.caption("订阅 RSS 或 Atom 订阅源:点「立即更新」时导入其中的新文章(条目带全文时直接导入,否则抓取它链接的网页)。")
-    with st.form("feed_form", clear_on_submit=True, border=False):
-        address = st.text_input("订阅源网址", key="feed_url", placeholder="https://example.com/feed.xml")
-        submitted = st.form_submit_button("添加订阅", type="primary", icon=":material/add:")
-    if submitted:
-        address = (address or "").strip()
-        if not safe_url(address):
-            st.warning("请输入以 http:// 或 https:// 开头的订阅源网址。")
+    address = _submitted_address("feed_form", "订阅源网址", "feed_url", "https://example.com/feed.xml",
+                                 "添加订阅", ":material/add:", "订阅源网址")
+    if address:
+        try:
+            with st.spinner("正在检查订阅源…"):
+                feed = kb.add_feed(address)
+        except Exception as exc:  # IngestError (not a feed, unreachable) or a store error
+            st.session_state.feed_notice = ("error", f"**未订阅** {escape_text(address)}:"
+                                                     f"{escape_text(_say_feed_error(exc))}")
         else:
-            try:
-                with st.spinner("正在检查订阅源…"):
-                    feed = kb.add_feed(address)
-            except Exception as exc:  # IngestError (not a feed, unreachable) or a store error
-                st.session_state.feed_notice = ("error", f"**未订阅** {escape_text(address)}:"
-                                                         f"{escape_text(_say_feed_error(exc))}")
+            name = escape_text(feed.get("title") or address)
+            if feed.get("added"):
+                st.session_state.feed_notice = ("success", f"**已订阅** 《{name}》 · 现有 {feed.get('items', 0)} "
+                                                           "条内容,点「立即更新」导入")
             else:
-                name = escape_text(feed.get("title") or address)
-                if feed.get("added"):
-                    st.session_state.feed_notice = ("success", f"**已订阅** 《{name}》 · 现有 {feed.get('items', 0)} "
-                                                               "条内容,点「立即更新」导入")
-                else:
-                    st.session_state.feed_notice = ("info", f"《{name}》 已经在订阅列表里")
+                st.session_state.feed_notice = ("info", f"《{name}》 已经在订阅列表里")
     notice = st.session_state.pop("feed_notice", None)
     if notice:
         kind, text = notice
@@ -263,21 +274,16 @@ def page_add(kb: KnowledgeBase) -> None:
                 results = _run_with_progress("正在导入", paste)
 
     with url_tab:
-        with st.form("url_form", clear_on_submit=True, border=False):
-            address = st.text_input("文章网址", key="ingest_url", placeholder="https://example.com/article.html")
-            submitted = st.form_submit_button("抓取并添加", type="primary", icon=":material/language:")
-        if submitted:
-            address = (address or "").strip()
-            if not safe_url(address):
-                st.warning("请输入以 http:// 或 https:// 开头的网址。")
-            else:
-                def fetch(progress):
-                    try:
-                        return list(kb.ingest([address], progress=progress))
-                    except Exception as exc:
-                        return [IngestResult(address, "rejected", reason=f"{type(exc).__name__}: {exc}")]
+        address = _submitted_address("url_form", "文章网址", "ingest_url", "https://example.com/article.html",
+                                     "抓取并添加", ":material/language:", "网址")
+        if address:
+            def fetch(progress):
+                try:
+                    return list(kb.ingest([address], progress=progress))
+                except Exception as exc:
+                    return [IngestResult(address, "rejected", reason=f"{type(exc).__name__}: {exc}")]
 
-                results = _run_with_progress("正在抓取", fetch)
+            results = _run_with_progress("正在抓取", fetch)
 
     with feeds_tab_:
         feeds_tab(kb)
