@@ -51,6 +51,32 @@ def test_exact_search_finds_what_the_index_finds(seed_kb):
         assert np.allclose([s for _, s in exact], [s for _, s in approximate], atol=1e-4)
 
 
+def test_the_exact_index_follows_additions_and_removals_without_a_full_reload(tmp_path):
+    from kb.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(Settings(home=tmp_path / "kb"))
+    [_] = kb.add_documents([_document()])
+    index = kb.store.exact
+    question = kb.embedder.embed_query("美联储什么时候宣布终止缩表?")
+    assert index.query(question, 3)
+    kb.add_text("比特币现货ETF在本周净流入12亿美元。分析师认为机构需求仍然强劲。", title="ETF流入")
+    asked = []
+    real = kb.store.records.cached_vectors
+    kb.store.records.cached_vectors = lambda model, keys: asked.append(set(keys)) or real(model, keys)
+    [added] = [a for a in kb.articles() if a.title == "ETF流入"]
+    added_passages = kb.passages(added.id)
+    found = index.query(kb.embedder.embed_query("比特币ETF净流入多少?"), 1)
+    assert [pid for pid, _ in found] == [added_passages[0].id]
+    assert asked == [{p.vector_key for p in added_passages}]  # the index read only the new vectors
+    reads = len(asked)
+    kb.remove(added.id)
+    fresh = KnowledgeBase(Settings(home=tmp_path / "kb")).store.exact
+    for vector in (question, kb.embedder.embed_query("比特币ETF净流入多少?")):
+        assert index.query(vector, 10) == fresh.query(vector, 10)  # the same as a fresh load
+    assert len(asked) == reads  # the removal read no vector
+    assert not {p.id for p in added_passages} & {pid for pid, _ in index.query(question, 50)}
+
+
 def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
     from kb.knowledge import KnowledgeBase
     from kb.store.schema import MIGRATIONS, SCHEMA_VERSION

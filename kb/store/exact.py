@@ -3,16 +3,23 @@
 Up to EXACT_LIMIT passages, a query is one matrix product over every passage's vector, read from
 the records' embedding cache (each passage knows its vector's cache key). That is exact, where
 HNSW is approximate, and it needs no chromadb: opening chromadb and loading its index cost a
-command-line question 1.5 s of CPU, the matrix product over 10k vectors of 384 floats ~2 ms. The
-matrix is kept per process and re-read only when the records change (their generation). Past the
-limit, or when a passage's vector is missing from the cache, the store asks chromadb's index.
+command-line question 1.5 s of CPU, the matrix product over 10k vectors of 384 floats ~2 ms.
+The limit is set by what HNSW loses: beside 30k poem passages, chromadb's index (32 neighbours,
+ef 500) gave DRCD dense Recall@1 0.46 where the same questions alone gave 0.73, and two stores
+holding the same vectors (embedded, server) built different graphs and disagreed on 91 of 631
+top-5 lists (bench/scale.py). At 100k vectors of 512 floats the product takes ~12 ms and the
+matrix 200 MB.
+
+The matrix is kept per process. When the records change (their generation) only the passage keys
+are read again: vectors already held are kept, new ones read from the cache, removed ones dropped.
+Past the limit, or when a passage's vector is missing from the cache, the store asks chromadb.
 """
 from __future__ import annotations
 
 import threading
 from typing import Sequence
 
-EXACT_LIMIT = 20_000
+EXACT_LIMIT = 150_000
 
 
 class ExactIndex:
@@ -21,6 +28,7 @@ class ExactIndex:
         self._lock = threading.Lock()
         self._generation: int | None = None
         self._loaded = None  # (ids, article ids, row of each id, matrix), or None when not usable
+        self._rows_of_key: dict[str, int] = {}  # vector key -> its row in the loaded matrix
 
     def _matrix(self):
         """The loaded vectors, or None when the store is too big or the cache incomplete."""
@@ -34,15 +42,25 @@ class ExactIndex:
     def _load(self):
         import numpy as np
 
-        passages = self.records.count()[1]
-        if passages == 0 or passages > EXACT_LIMIT:
+        ids, article_ids, keys = self.records.passage_keys()
+        held = self._loaded[3] if self._loaded is not None else None
+        rows_of_key = self._rows_of_key if held is not None else {}
+        self._rows_of_key = {}
+        if not ids or len(ids) > EXACT_LIMIT:
             return None
-        ids, article_ids, blobs = self.records.passage_vectors(self.model)
-        if len(ids) != passages:
+        missing = [key for key in dict.fromkeys(keys) if key not in rows_of_key]
+        fresh = self.records.cached_vectors(self.model, missing) if missing else {}
+        if len(fresh) != len(missing):
             return None  # vectors the cache does not hold (a store made before the cache had them)
-        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = matrix / np.maximum(norms, 1e-12)
+        pool = held
+        if missing:
+            new = np.stack([np.asarray(fresh[key], dtype=np.float32) for key in missing])
+            new /= np.maximum(np.linalg.norm(new, axis=1, keepdims=True), 1e-12)
+            base = 0 if held is None else len(held)
+            rows_of_key = {**rows_of_key, **{key: base + i for i, key in enumerate(missing)}}
+            pool = new if held is None else np.concatenate([held, new])
+        matrix = pool[np.fromiter((rows_of_key[key] for key in keys), dtype=np.int64, count=len(keys))]
+        self._rows_of_key = {key: row for row, key in enumerate(keys)}
         return ids, np.array(article_ids), {pid: row for row, pid in enumerate(ids)}, matrix
 
     def usable(self) -> bool:

@@ -109,11 +109,10 @@ class PostgresRecords:
         row = self.db.one("SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM passages)")
         return int(row[0]), int(row[1])
 
-    def passage_vectors(self, model: str) -> tuple[list[str], list[str], list[bytes]]:
-        """(passage ids, article ids, cached vectors as float32 bytes) of every passage the cache covers."""
-        rows = self.db.rows("SELECT p.id, p.article_id, e.vector FROM passages p JOIN embed_cache e "
-                            "ON e.model=%s AND e.text_hash=p.vector_key", (model,))
-        return [r[0] for r in rows], [r[1] for r in rows], [bytes(r[2]) for r in rows]
+    def passage_keys(self) -> tuple[list[str], list[str], list[str]]:
+        """(passage ids, their article ids, their vectors' cache keys)."""
+        rows = self.db.rows("SELECT id, article_id, vector_key FROM passages")
+        return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
     # -- embedding cache -----------------------------------------------------------------------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
