@@ -62,54 +62,90 @@ class ScoredSentence:
     end: int
     score: float
     coverage: float
-    holds: bool = True  # holds something of the expected kind (itself, or the sentence it leans on)
+    holds: bool | None = None  # holds something of the expected kind (itself, or the sentence it leans on)
     leans_on: tuple[int, int] | None = None  # the sentence before it in its line, when that holds what it lacks
+    base: float = 0.0  # the score before what the sentence holds is weighed
+    previous: tuple[int, int] | None = None  # the sentence before it in its line
+
+
+class SentenceScores(list):
+    """Scored sentences, best first. What a sentence holds is looked for (jieba's part-of-speech tags,
+    ~4 ms a sentence) only where it can change the answer: in the sentences whose best possible
+    score can come within KEEP_RATIO of the best, and on demand (`holds`). The rest keep the lowest
+    score they could have, below every quotable one, so the quoted sentences are those of a full scoring."""
+
+    def __init__(self, question: Question, scored: list[ScoredSentence]) -> None:
+        super().__init__()
+        self.question = question
+        self.duration = bool(_DURATION.search(question.text.lower()))
+        typed = question.kind in kinds.SHORT_KINDS or question.kind in ("definition", "reason")
+        self.bonus = (KIND_WEIGHT if question.language == "zh" else KIND_WEIGHT_OTHER_LANGUAGE) if typed else 0.0
+        self.penalty = KIND_PENALTY if question.kind in kinds.EVIDENCE_KINDS else 0.0
+        best = float("-inf")
+        for sentence in sorted(scored, key=lambda s: -s.base):
+            if sentence.base + self.bonus >= KEEP_RATIO * best:
+                self.holds(sentence)
+                best = max(best, sentence.score)
+            else:
+                sentence.score = sentence.base * (1 - self.penalty)
+        self.extend(sorted(scored, key=lambda s: -s.score))
+
+    def holds(self, sentence: ScoredSentence) -> bool:
+        if sentence.holds is None:
+            kind, text = self.question.kind, sentence.hit.passage.text
+            own = text[sentence.start:sentence.end]
+            holds = kinds.holds(kind, own, self.duration)
+            previous = sentence.previous
+            if previous and kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration) \
+                    and kinds.entities(kind, text[previous[0]:previous[1]], self.duration):
+                holds, sentence.leans_on = True, previous  # 他认为… after 美联储理事斯蒂芬·米兰提出…
+            sentence.holds = holds
+            sentence.score = sentence.base + self.bonus * holds
+            if not holds:
+                sentence.score *= 1 - self.penalty
+        return sentence.holds
 
 
 def score_sentences(question: Question, hits: list[Hit],
-                    similarity: Callable[[list[str]], list[float]] | None = None) -> tuple[list[ScoredSentence], float]:
+                    similarity: Callable[[list[str]], list[float]] | None = None) -> tuple[SentenceScores, float]:
     """Every sentence of the hits scored against the question, best first, and the evidence coverage.
 
     `similarity` (the question's embedding against each sentence's) stands in for word coverage in a
     question not written in Chinese, which shares almost no words with the passages."""
     weights = question.weights
-    duration = bool(_DURATION.search(question.text.lower()))
     scored: list[ScoredSentence] = []
     best_coverage = 0.0
     for hit in hits:
         text = hit.passage.text
         heading = token_set(hit.passage.section) if hit.passage.section else set()
-        best_coverage = max(best_coverage, term_coverage(weights, token_set(text) | heading))
+        passage_tokens: set[str] = set()  # the union of its sentences' tokens is the passage's (jieba cuts at punctuation)
         previous_tokens: set[str] = set()
         previous: tuple[int, int] | None = None
         previous_end = -2
         for start, end in sentence_spans(text):
             sentence = text[start:end]
+            tokens = token_set(sentence)
+            passage_tokens |= tokens
             if hit.passage.section and sentence.strip() == hit.passage.section.strip():
                 continue  # the section's heading is context for the sentences under it, not an answer
-            tokens = token_set(sentence)
             # A sentence often leans on the one before it in its line (他们预测… after 「回补派」…) and
             # on its section's heading (规模 in "RMP规模之谜"): half its coverage comes from them.
             same_line = "\n" not in text[previous_end:start]
             context = previous_tokens if same_line else set()
             coverage = 0.5 * term_coverage(weights, tokens) + 0.5 * term_coverage(weights, tokens | context | heading)
-            holds = kinds.holds(question.kind, sentence, duration)
-            leans_on = None
-            if same_line and previous and question.kind in kinds.SHORT_KINDS \
-                    and not kinds.entities(question.kind, sentence, duration) \
-                    and kinds.entities(question.kind, text[previous[0]:previous[1]], duration):
-                holds, leans_on = True, previous  # 他认为… after 美联储理事斯蒂芬·米兰提出…
+            base = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * hit.score
+            scored.append(ScoredSentence(hit, start, end, base, coverage, base=base,
+                                         previous=previous if same_line else None))
             previous_tokens, previous_end, previous = tokens, end, (start, end)
-            score = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * hit.score
-            if question.kind in kinds.SHORT_KINDS or question.kind in ("definition", "reason"):
-                score += (KIND_WEIGHT if question.language == "zh" else KIND_WEIGHT_OTHER_LANGUAGE) * holds
-            if question.kind in kinds.EVIDENCE_KINDS and not holds:
-                score *= 1 - KIND_PENALTY
-            scored.append(ScoredSentence(hit, start, end, score, coverage, holds, leans_on))
+        best_coverage = max(best_coverage, term_coverage(weights, passage_tokens | heading))
     if similarity is not None and question.language != "zh" and scored:
+        judged = SentenceScores(question, [])
+        for sentence in scored:
+            judged.holds(sentence)
         _score_by_meaning(scored, similarity, question.kind)
-    scored.sort(key=lambda s: -s.score)
-    return scored, best_coverage
+        judged.extend(sorted(scored, key=lambda s: -s.score))
+        return judged, best_coverage
+    return SentenceScores(question, scored), best_coverage
 
 
 def _score_by_meaning(scored: list[ScoredSentence], similarity, kind: str) -> None:
@@ -161,7 +197,7 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         return abstain()
     best_sentence = max(s.coverage for s in scored)
     if question.kind in kinds.EVIDENCE_KINDS and not any(
-            s.holds for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence):
+            scored.holds(s) for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence):
         return abstain([f"资料中没有找到所问的{question.kind}"])
     if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(
             evidence.features(question, hits, best_sentence, coverage)):
