@@ -81,12 +81,14 @@ class Passage:
     section: str | None = None
     page: int | None = None  # the page it starts on, for sources that have pages
     vector_key: str | None = None  # the embedding cache's key of its vector (hash of the embedded text)
+    tags: str | None = field(default=None, repr=False)  # jieba's part-of-speech tags of `text` (kb.text.tag_string)
     tokens: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("tokens")
         data.pop("vector_key")
+        data.pop("tags")
         return data
 
 

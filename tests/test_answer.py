@@ -189,3 +189,20 @@ def test_weak_evidence_abstains_by_the_fitted_model(drcd_half):
     # the unanswerable refused (the word rules alone: 0.45), 0.037 of the answerable (3; the rules alone: 2).
     assert unanswerable >= 0.9 and answerable <= 0.05
     assert unanswerable > share["rules"][0] + 0.2
+
+
+def test_answering_reads_the_tags_stored_with_the_passages(seed_kb):
+    """Part-of-speech tags are computed at ingestion: the same as tagging each sentence, and a question
+    that needs them (who, when) runs no tagger."""
+    from kb.retrieve.scoring import sentence_spans
+    from kb.text import tagged, tags_within
+
+    passages = seed_kb.passages()
+    assert passages and all(p.tags for p in passages)
+    for passage in passages:
+        for start, end in sentence_spans(passage.text):
+            assert tags_within(passage.tags, passage.text, start, end) == tagged(passage.text[start:end])
+    tagged.cache_clear()
+    for question in ("谁提出了RMP规模之谜?", "美联储什么时候正式终止QT?", "哪家机构预测每月购买450亿?"):
+        assert not seed_kb.ask(question, use_llm=False).abstained
+    assert tagged.cache_info().misses == 0

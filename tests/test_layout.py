@@ -90,6 +90,7 @@ def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
     db = sqlite3.connect(tmp_path / "kb" / "kb.sqlite3")
     db.execute("ALTER TABLE passages DROP COLUMN vector_key")
     db.execute("ALTER TABLE passages DROP COLUMN page")
+    db.execute("ALTER TABLE passages DROP COLUMN tags")
     db.execute("PRAGMA user_version = 0")
     db.commit()
     db.close()

@@ -92,7 +92,7 @@ def postings(url: str) -> int:
 
 def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     """A database written before the postings (schema 1) is brought to the current schema when opened,
-    its postings filled from the stored terms: the same candidates as before."""
+    its postings filled from the stored terms: the same candidates as before, and the same answers."""
     import psycopg
 
     from kb.knowledge import KnowledgeBase
@@ -103,13 +103,17 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     [result] = list(kb.ingest([SEED]))
     tokens = kb.read("美联储什么时候停止缩表?").expanded
     before = kb.store.keyword_candidates(tokens, 20)
+    answered = kb.ask("美联储什么时候停止缩表?", use_llm=False).text
     kb.store.close()
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute("DROP TABLE keyword_postings")
+        conn.execute("ALTER TABLE passages DROP COLUMN tags")
         conn.execute("UPDATE kb_schema SET version = 1")
     kb = KnowledgeBase(settings, embedder=kb.embedder)
     assert postings(database) > result.passages
     assert kb.store.keyword_candidates(tokens, 20) == before and len(before) > 3
+    assert not any(p.tags for p in kb.passages())  # schema 3 adds the column; answering tags these live
+    assert kb.ask("美联储什么时候停止缩表?", use_llm=False).text == answered
     with psycopg.connect(database, autocommit=True) as conn:
         assert conn.execute("SELECT version FROM kb_schema").fetchone()[0] == SCHEMA_VERSION
     kb.store.close()

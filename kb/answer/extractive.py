@@ -24,7 +24,7 @@ from kb.answer.render import citation_for, in_script, no_answer_text
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
 from kb.retrieve.scoring import coverage as term_coverage, sentence_spans
-from kb.text import convert, synonyms, token_set
+from kb.text import convert, synonyms, tags_within, token_set
 
 ABSTAIN_COVERAGE = 0.05  # the best passage must hold at least this share of the question's IDF mass
 # Sentence selection, tuned on DRCD dev and the seed questions (bench/drcd.py, README):
@@ -92,18 +92,23 @@ class SentenceScores(list):
 
     def holds(self, sentence: ScoredSentence) -> bool:
         if sentence.holds is None:
-            kind, text = self.question.kind, sentence.hit.passage.text
-            own = text[sentence.start:sentence.end]
-            holds = kinds.holds(kind, own, self.duration)
+            kind, passage = self.question.kind, sentence.hit.passage
+            own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
+            holds = kinds.holds(kind, own, self.duration, tags)
             previous = sentence.previous
-            if previous and kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration) \
-                    and kinds.entities(kind, text[previous[0]:previous[1]], self.duration):
+            if previous and kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags) \
+                    and kinds.entities(kind, passage.text[previous[0]:previous[1]], self.duration,
+                                       _tags(passage, *previous)):
                 holds, sentence.leans_on = True, previous  # 他认为… after 美联储理事斯蒂芬·米兰提出…
             sentence.holds = holds
             sentence.score = sentence.base + self.bonus * holds
             if not holds:
                 sentence.score *= 1 - self.penalty
         return sentence.holds
+
+
+def _tags(passage: Passage, start: int, end: int):
+    return tags_within(passage.tags, passage.text, start, end) if passage.tags else None
 
 
 def score_sentences(question: Question, hits: list[Hit],

@@ -8,6 +8,7 @@ whether it reads like the answer to a definition, reason, method or comparison q
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from kb.text import tagged
 
@@ -43,22 +44,28 @@ SHORT_KINDS = ("quantity", "time", "person", "organisation", "place")
 EVIDENCE_KINDS = ("quantity", "time")
 
 
-def entities(kind: str, sentence: str, duration: bool = False) -> list[str]:
-    """Candidate answers of `kind` in a (Simplified) sentence, in order of appearance."""
+Tags = Optional[tuple[tuple[str, str], ...]]
+
+
+def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None) -> list[str]:
+    """Candidate answers of `kind` in a (Simplified) sentence, in order of appearance; `tags`: the
+    sentence's (word, part-of-speech) pairs when they are at hand (stored with the passage)."""
     if kind == "quantity":
         found = [m.group().strip() for m in (_DURATION if duration else _AMOUNT).finditer(sentence) if _has_digit(m.group())]
         return [f for f in found if not _YEAR.match(f)]  # 2026年 is a date, not an amount
     if kind == "time":
         found = [m.group().strip() for m in (_DURATION if duration else _DATE).finditer(sentence)]
-        return found + [w for w, flag in tagged(sentence) if flag in _TAGS["time"] and len(w) > 1
+        words = tagged(sentence) if tags is None else tags
+        return found + [w for w, flag in words if flag in _TAGS["time"] and len(w) > 1
                         and w not in found and not any(w in f for f in found)]
     if kind in ("person", "organisation", "place"):
         # Tagged names first (jieba knows 美国, 华尔街), then the patterns (马克·卡巴纳, Evercore ISI).
-        found = [w for w, flag in tagged(sentence) if flag in _TAGS[kind] and len(w) > 1]
+        words = tagged(sentence) if tags is None else tags
+        found = [w for w, flag in words if flag in _TAGS[kind] and len(w) > 1]
         pattern = {"person": _PERSON, "organisation": _ORGANISATION, "place": _PLACE}[kind]
         found += [m.group() for m in pattern.finditer(sentence) if not any(m.group() in f or f in m.group() for f in found)]
         if kind == "person":
-            found = _dotted_names(sentence) + found
+            found = _dotted_names(sentence, words) + found
             found = [m for m in found if not any(m != n and m in n for n in found)]
         return list(dict.fromkeys(found))
     return []
@@ -70,22 +77,22 @@ def cues(kind: str, sentence: str) -> bool:
     return bool(pattern and pattern.search(sentence))
 
 
-def holds(kind: str, sentence: str, duration: bool = False) -> bool:
+def holds(kind: str, sentence: str, duration: bool = False, tags: Tags = None) -> bool:
     """Whether the sentence holds something of the kind the question expects (True for kinds without a test).
     "Who" is often answered by an institution (谁成了边际购买者? 美联储): a person question takes those too."""
     if kind == "person":
-        return bool(entities("person", sentence) or entities("organisation", sentence))
+        return bool(entities("person", sentence, tags=tags) or entities("organisation", sentence, tags=tags))
     if kind in SHORT_KINDS:
-        return bool(entities(kind, sentence, duration))
+        return bool(entities(kind, sentence, duration, tags))
     if kind in _CUES:
         return cues(kind, sentence)
     return True
 
 
-def _dotted_names(sentence: str) -> list[str]:
+def _dotted_names(sentence: str, words) -> list[str]:
     """Transliterated names: a tagged name, "·", and the shortest run of characters up to a word that
     cannot be part of a name (马克·卡巴纳为代表 -> 马克·卡巴纳, 斯蒂芬·米兰提出 -> 斯蒂芬·米兰)."""
-    firsts = sorted({w for w, flag in tagged(sentence) if flag.startswith("nr")}, key=len, reverse=True)
+    firsts = sorted({w for w, flag in words if flag.startswith("nr")}, key=len, reverse=True)
     names = []
     for match in _DOTTED.finditer(sentence):
         first = next((f for f in firsts if match.group(1).endswith(f)), None)

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from kb.records import Article, Document, Passage
-from kb.text import convert, cut_passages, tokenize
+from kb.text import convert, cut_passages, tag_string, tokenize
 
 _SPACE = re.compile(r"\s+")
 
@@ -69,7 +69,7 @@ def cut_article(article: Article, passage_chars: int = 300) -> list[Passage]:
             id=f"{article.id}-{position:04d}", article_id=article.id, position=position, text=text,
             text_original=original, start=span.start, end=span.end, page=article.page_at(span.start),
             section=convert.convert(span.section, conversion) if span.section else None,
-            tokens=tokenize(text) + title_tokens,
+            tokens=tokenize(text) + title_tokens, tags=tag_string(text),
         ))
     article.passage_count = len(passages)
     return passages

@@ -23,7 +23,7 @@ ARTICLE_COLUMNS = ("id", "url", "content_hash", "title", "title_original", "sour
                    "added_at", "passage_count")
 LIST_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in ("body", "body_original"))
 PASSAGE_COLUMNS = ("id", "article_id", "position", "section", "text", "text_original", "start", "end", "page",
-                   "vector_key")
+                   "vector_key", "tags")
 _PASSAGE_SELECT = "SELECT " + ",".join(f'"{c}"' for c in PASSAGE_COLUMNS) + " FROM passages"
 
 

@@ -67,6 +67,11 @@ MIGRATIONS: list[Migration] = [
         checked_at TEXT, last_error TEXT
     );
     """,
+    # 6: a passage's part-of-speech tags, read by answering instead of tagging sentences per question
+    # (NULL in passages stored before: those are tagged when answered, as before).
+    """
+    ALTER TABLE passages ADD COLUMN tags TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,7 +8,8 @@ from kb.text.convert import (
     has_traditional_only,
 )
 from kb.text.passages import split_sentences, cut_passages, PassageSpan
-from kb.text.tokens import data_lines, expand_query, named_terms, synonyms, tagged, token_set, tokenize, tokenize_query
+from kb.text.tokens import (data_lines, expand_query, named_terms, synonyms, tag_string, tagged, tags_within, token_set,
+                            tokenize, tokenize_query)
 
 __all__ = [
     "detect_script",
@@ -23,6 +24,8 @@ __all__ = [
     "tokenize",
     "data_lines",
     "tagged",
+    "tag_string",
+    "tags_within",
     "token_set",
     "named_terms",
     "tokenize_query",

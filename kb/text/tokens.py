@@ -51,6 +51,35 @@ def tagged(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((w.word, w.flag) for w in _pos_tokenizer().lcut(fold_width(text)))
 
 
+_TAG = re.compile(r"([a-z]+)(\d+)")
+
+
+def tag_string(text: str) -> str:
+    """`tagged(text)` as stored with a passage: each word's tag and length ("ns4 v2 x1…"), so that
+    answering reads the tags of a passage's sentences instead of running jieba's tagger (~4 ms a sentence)."""
+    return " ".join(f"{flag}{len(word)}" for word, flag in tagged(text))
+
+
+def tags_within(tags: str, text: str, start: int, end: int) -> tuple[tuple[str, str], ...] | None:
+    """`tagged(text[start:end])` read from `text`'s tag string; None when a word crosses the span's
+    edges (jieba cuts at punctuation, so a sentence's edges are word edges) or the string does not fit."""
+    folded = fold_width(text)
+    words: list[tuple[str, str]] = []
+    position = 0
+    for match in _TAG.finditer(tags):
+        length = int(match.group(2))
+        if position >= end:
+            break
+        if position < start < position + length or position < end < position + length:
+            return None
+        if position >= start:
+            words.append((folded[position:position + length], match.group(1)))
+        position += length
+    if position < end:
+        return None
+    return tuple(words)
+
+
 def named_terms(text: str) -> list[str]:
     """Words of `text` that name an entity or a domain term (lower-cased), e.g. 欧洲央行, CPI, 基点."""
     jieba.setLogLevel(60)

@@ -54,6 +54,10 @@ MIGRATIONS: list[str] = [
     INSERT INTO keyword_postings SELECT t, k.seq, COUNT(*), cardinality(k.terms)
         FROM passage_keywords k, unnest(k.terms) AS t GROUP BY t, k.seq, cardinality(k.terms)
     """,
+    # 3: a passage's part-of-speech tags (kb.text.tag_string); NULL in passages stored before.
+    f"""
+    ALTER TABLE passages ADD COLUMN tags {_TEXT}
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
