@@ -22,7 +22,8 @@ For every size it prints:
 - retrieval p50/p95 for dense, keyword and hybrid (`kb.search(mode=...)`, query vectors computed
   beforehand and timed apart) on poem lines and DRCD questions, every query on every backend in turn
   (alternating order), and how many top-10 lists differ from the reference backend's;
-- DRCD Recall@1/5 per mode and backend: alone and beside the poems;
+- DRCD Recall@1/5 per mode and backend, alone and beside the poems; for hybrid also the composed
+  answer (answer_hit, answer@1) and the time answering adds to the search (p50/p95);
 - with --baseline: plain chromadb (one `add` per passage) and rank_bm25 rebuilt per query, on the
   first backend's passages; ratios are baseline time / kb time (above 1: kb is faster).
 
@@ -58,7 +59,8 @@ from scale_tools import (ROOT, Baseline, PeakRSS, SharedEmbedder, new_rows, poem
 
 from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
-from kb.evaluate import contains_answer, drcd_path, load_squad, percentile  # noqa: E402
+from kb.evaluate import (answer_measures, contains_answer, drcd_path, load_squad, percentile,  # noqa: E402
+                         summarise_answers)
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.records import Document  # noqa: E402
 from kb.text import tokenize_query  # noqa: E402
@@ -153,25 +155,42 @@ def chunks(stream: Iterator[Document], lead: Backend, size: int, chunk: int, rec
 # -- the measures ------------------------------------------------------------------------------------
 
 def drcd_quality(backends: list[Backend], questions: list[dict], label: str) -> list[dict]:
+    """Recall@1/5 per mode and backend; for hybrid also the composed answer (kb.compose on the top 5,
+    as `kb ask` does): answer_hit, answer@1, and the time answering adds to the search, p50/p95."""
     rows = []
     for mode in MODES:
         ranks: dict[str, list] = {b.name: [] for b in backends}
         differ = {b.name: 0 for b in backends}
+        answers: dict[str, list] = {b.name: [] for b in backends}
+        answer_ms: dict[str, list] = {b.name: [] for b in backends}
         for item in tqdm(questions, desc=f"DRCD {label} {mode}", unit="q", file=sys.stderr, leave=False):
             first = None
             for backend in backends:
-                hits = backend.kb.search(item["question"], k=5, mode=mode)
+                question = backend.kb.read(item["question"])
+                hits = backend.kb.search(question, k=5, mode=mode)
                 ids = [h.passage.id for h in hits]
                 first = ids if first is None else first
                 differ[backend.name] += ids != first
                 ranks[backend.name].append(next((i + 1 for i, h in enumerate(hits)
                                                  if contains_answer(h.passage.text, item["answers"])), None))
+                if mode == "hybrid":
+                    started = time.perf_counter()
+                    answer = backend.kb.compose(question, hits, script="hans", use_llm=False)
+                    answer_ms[backend.name].append((time.perf_counter() - started) * 1000)
+                    answers[backend.name].append({"answerable": True, "abstained": answer.abstained,
+                                                  "kind": question.kind, **answer_measures(answer, item)})
         n = max(len(questions), 1)
         for backend in backends:
             found = ranks[backend.name]
-            rows.append({"store": label, "backend": backend.name, "mode": mode, "questions": len(questions),
-                         "recall@1": round(sum(1 for r in found if r == 1) / n, 4),
-                         "recall@5": round(sum(1 for r in found if r) / n, 4), "top5_differ": differ[backend.name]})
+            row = {"store": label, "backend": backend.name, "mode": mode, "questions": len(questions),
+                   "recall@1": round(sum(1 for r in found if r == 1) / n, 4),
+                   "recall@5": round(sum(1 for r in found if r) / n, 4), "top5_differ": differ[backend.name]}
+            if answers[backend.name]:
+                measured = summarise_answers(answers[backend.name])
+                row.update({"answer_hit": measured["answer_hit"], "answer@1": measured["answer@1"],
+                            "answer_p50_ms": round(percentile(answer_ms[backend.name], 0.5), 2),
+                            "answer_p95_ms": round(percentile(answer_ms[backend.name], 0.95), 2)})
+            rows.append(row)
     return rows
 
 
@@ -424,7 +443,9 @@ def print_report(s: dict) -> None:
     if s["drcd"]:
         print("\n### DRCD questions: alone and beside the poems (top-5 differ: from the first backend's)")
         table(s["drcd"], [("store", "store"), ("backend", "backend"), ("mode", "mode"), ("questions", "questions"),
-                          ("Recall@1", "recall@1"), ("Recall@5", "recall@5"), ("top-5 differ", "top5_differ")])
+                          ("Recall@1", "recall@1"), ("Recall@5", "recall@5"), ("top-5 differ", "top5_differ"),
+                          ("answer_hit", "answer_hit"), ("answer@1", "answer@1"), ("answer p50 ms", "answer_p50_ms"),
+                          ("answer p95 ms", "answer_p95_ms")])
 
 
 if __name__ == "__main__":
