@@ -206,3 +206,22 @@ def test_answering_reads_the_tags_stored_with_the_passages(seed_kb):
     for question in ("谁提出了RMP规模之谜?", "美联储什么时候正式终止QT?", "哪家机构预测每月购买450亿?"):
         assert not seed_kb.ask(question, use_llm=False).abstained
     assert tagged.cache_info().misses == 0
+
+
+def test_keyword_only_hits_are_judged_without_cosines(drcd_half, monkeypatch):
+    """A keyword-only search gives hits without cosines: their evidence is judged by the model fitted
+    without them, not read as a cosine of 0 (which refused every question of full DRCD dev)."""
+    from kb.answer import evidence
+
+    kb, questions = drcd_half
+    monkeypatch.setitem(evidence._fitted(), "min_passages", 0)  # the fitted model on this small store too
+    assert evidence.model_for(None, 10_000).features == tuple(
+        f for f in evidence.FEATURES if f not in evidence.DENSE_FEATURES)
+    answerable = [item for item in questions if item["answerable"]]
+    refused = 0
+    for item in answerable:
+        question = kb.read(item["question"])
+        hits = kb.search(question, k=5, mode="keyword")
+        assert hits and all(h.dense_score is None for h in hits)
+        refused += kb.compose(question, hits, script="hans", use_llm=False).abstained
+    assert refused / len(answerable) <= 0.1

@@ -36,7 +36,9 @@ def answer(question: Question, hits: list[Hit], *, script: str | None = None,
         facts = fact_answer(question, the_article(hits, only_article), hits, script)
         if facts is not None:
             return facts
-    extractive = extractive_answer(question, hits, script, following, similarity, evidence.model_for(model, question.total))
+    # Hits of a keyword-only search carry no cosines: judge their evidence without them.
+    cosines = model if any(h.dense_score is not None for h in hits) else None
+    extractive = extractive_answer(question, hits, script, following, similarity, evidence.model_for(cosines, question.total))
     settings = settings or Settings.from_env()
     wants_llm = use_llm if use_llm is not None else bool(settings.llm_base_url)
     if not wants_llm or extractive.abstained or not settings.llm_base_url:

@@ -77,10 +77,12 @@ def _fitted() -> dict:
 
 def model_for(embedder: str | None, passages: int) -> EvidenceModel | HandRule:
     """For a store of `passages` passages: the model fitted for this embedder, else the one fitted
-    without cosines; the hand rule for a store smaller than the fitted model's domain, or none fitted."""
+    without cosines; the hand rule for a store smaller than the fitted model's domain, or none fitted.
+    `embedder` None: the hits carry no cosines (a keyword-only search), so neither reads them."""
     fitted = _fitted()
     models = fitted.get("models", {})
-    spec = models.get(embedder or "") or models.get(ANY_MODEL)
+    spec = models.get(embedder) if embedder else None
+    spec = spec or models.get(ANY_MODEL)
     if not spec or passages < fitted.get("min_passages", 0):
         return HandRule(DENSE_FLOORS.get(embedder or ""))
     return EvidenceModel(tuple(spec["features"]), tuple(spec["weights"]), spec["bias"], spec["threshold"])
