@@ -304,6 +304,7 @@ def main() -> None:
     work = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kb-scale-"))
     embedder = SharedEmbedder(load_embedder(args.model))
     args.started = time.strftime("%Y-%m-%d %H:%M")
+    args.commit = commit()  # the code this run loaded (HEAD may move while a long run goes on)
     with ExitStack() as stack:
         backends = open_backends(names, work, args.model, embedder, stack)
         summary = run(args, sizes, backends, embedder, folder, work)
@@ -375,7 +376,7 @@ def run(args, sizes: list[int], backends: list[Backend], embedder: SharedEmbedde
         search_rows += latencies(backends, baseline, queries, limit, size)
         if questions:
             quality += drcd_quality(backends, questions, f"+{size:,} poem passages")
-        summary = {"model": embedder.name, "backends": [b.name for b in backends], "commit": commit(),
+        summary = {"model": embedder.name, "backends": [b.name for b in backends], "commit": args.commit,
                    "started": args.started, "drcd_paragraphs": len(docs),
                    "drcd_passages": drcd_passages, "drcd_questions": len(questions), "batch_size": args.batch_size,
                    "chunk": args.chunk, "ingest": ingest_rows, "search": search_rows, "drcd": quality,
