@@ -102,6 +102,20 @@ def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
     assert reopened.store.exact.usable()
     answer = reopened.ask("美联储什么时候宣布终止缩表?", use_llm=False)
     assert not answer.abstained and "2025年12月1日" in answer.text
+    # Its passages have no stored tags (answering tags their sentences live) until `kb doctor --repair`.
+    assert not any(p.tags for p in reopened.passages())
+    reopened.store.close()
+    from tests.test_store import run_cli
+
+    repaired = run_cli(tmp_path / "kb", "doctor", "--repair")
+    assert repaired.returncode == 0, repaired.stderr
+    assert f"{len(expected)} passages stored before their part-of-speech tags were kept: tagged" in repaired.stdout
+    again = KnowledgeBase(Settings(home=tmp_path / "kb"))
+    from kb.text import tag_string
+
+    assert [p.tags for p in again.passages()] == [tag_string(p.text) for p in again.passages()]
+    assert again.store.tag_passages() == 0
+    assert again.ask("美联储什么时候宣布终止缩表?", use_llm=False).text == answer.text
 
 
 def test_a_store_from_a_newer_kb_is_refused(tmp_path):

@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="the backends in use, whether they answer, schema version and counts")
     p.add_argument("--json", action="store_true")
     p.add_argument("--repair", action="store_true",
-                   help="restore vectors missing from chromadb (from the embedding cache), remove stray ones")
+                   help="restore vectors missing from chromadb (from the embedding cache), remove stray ones, "
+                        "tag passages stored before kb kept their part-of-speech tags")
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("migrate", help="copy the store of KB_HOME into PostgreSQL and a chromadb server")

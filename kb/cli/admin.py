@@ -13,9 +13,15 @@ def cmd_doctor(args) -> int:
     if args.repair:
         from kb.knowledge import KnowledgeBase
 
-        restored, removed = KnowledgeBase(Settings.from_env()).store.repair_vectors()
-        print(f"repair   {restored} vectors restored from the embedding cache, {removed} stray vectors removed",
-              file=sys.stderr if args.json else sys.stdout)
+        from tqdm import tqdm
+
+        store = KnowledgeBase(Settings.from_env()).store
+        restored, removed = store.repair_vectors()
+        out = sys.stderr if args.json else sys.stdout
+        print(f"repair   {restored} vectors restored from the embedding cache, {removed} stray vectors removed", file=out)
+        with tqdm(desc="tagging", unit="passage", file=sys.stderr, leave=False) as bar:
+            tagged = store.tag_passages(progress=bar.update)
+        print(f"repair   {tagged} passages stored before their part-of-speech tags were kept: tagged", file=out)
     report = doctor_report(Settings.from_env())
     if args.json:
         _print_json(report)

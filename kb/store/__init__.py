@@ -23,7 +23,7 @@ import hashlib
 import shlex
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import NamedTuple, Sequence, TYPE_CHECKING
+from typing import Callable, NamedTuple, Sequence, TYPE_CHECKING
 
 
 from kb.records import Article, Passage
@@ -210,6 +210,20 @@ class Store:
             if stray:
                 self.vectors_index.delete(stray)
         return len(missing), len(stray)
+
+    def tag_passages(self, progress: Callable[[int], None] | None = None, chunk: int = 500) -> int:
+        """Store the part-of-speech tags of passages stored before kb kept them, so that answering reads
+        them instead of tagging the sentences it weighs; a chunk a transaction. Returns how many."""
+        from kb.text import tag_string
+
+        with self._writing():
+            todo = self.records.untagged_passages()
+            for begin in range(0, len(todo), chunk):
+                rows = [(tag_string(text), pid) for pid, text in todo[begin:begin + chunk]]
+                self.records.set_tags(rows)
+                if progress:
+                    progress(len(rows))
+        return len(todo)
 
     # -- reads ------------------------------------------------------------------------------------
     def article(self, article_id: str, with_body: bool = True) -> Article | None:

@@ -114,6 +114,13 @@ class PostgresRecords:
         rows = self.db.rows("SELECT id, article_id, vector_key FROM passages")
         return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
+    def untagged_passages(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.db.rows("SELECT id, text FROM passages WHERE tags IS NULL")]
+
+    def set_tags(self, rows: Sequence[tuple[str, str]]) -> None:
+        with self.db.transaction():
+            self.db.executemany("UPDATE passages SET tags = %s WHERE id = %s", list(rows))
+
     # -- embedding cache -----------------------------------------------------------------------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         import numpy as np
