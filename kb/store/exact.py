@@ -4,11 +4,11 @@ Up to EXACT_LIMIT passages, a query is one matrix product over every passage's v
 the records' embedding cache (each passage knows its vector's cache key). That is exact, where
 HNSW is approximate, and it needs no chromadb: opening chromadb and loading its index cost a
 command-line question 1.5 s of CPU, the matrix product over 10k vectors of 384 floats ~2 ms.
-The limit is set by what HNSW loses: beside 30k poem passages, chromadb's index (32 neighbours,
-ef 500) gave DRCD dense Recall@1 0.46 where the same questions alone gave 0.73, and two stores
-holding the same vectors (embedded, server) built different graphs and disagreed on 91 of 631
-top-5 lists (bench/scale.py). At 100k vectors of 512 floats the product takes ~12 ms and the
-matrix 200 MB.
+The limit is set by what HNSW loses (bench/scale.py, USE vectors): beside 30k poem passages,
+chromadb's index (32 neighbours, ef 500) gave DRCD dense Recall@1 0.46, where exact search beside
+100k gives 0.58; and two stores holding the same vectors (embedded, server) built different graphs
+and disagreed on 91 of 631 top-5 lists. At 100k vectors of 512 floats the product takes ~12 ms and
+the matrix 200 MB.
 
 The matrix is kept per process. When the records change (their generation) only the passage keys
 are read again: vectors already held are kept, new ones read from the cache, removed ones dropped.
@@ -42,10 +42,13 @@ class ExactIndex:
     def _load(self):
         import numpy as np
 
-        ids, article_ids, keys = self.records.passage_keys()
         held = self._loaded[3] if self._loaded is not None else None
         rows_of_key = self._rows_of_key if held is not None else {}
         self._rows_of_key = {}
+        # Counted first: a store past the limit is not worth reading every passage's key at each change.
+        if not 0 < self.records.count()[1] <= EXACT_LIMIT:
+            return None
+        ids, article_ids, keys = self.records.passage_keys()
         if not ids or len(ids) > EXACT_LIMIT:
             return None
         missing = [key for key in dict.fromkeys(keys) if key not in rows_of_key]
