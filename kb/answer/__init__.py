@@ -37,8 +37,9 @@ def answer(question: Question, hits: list[Hit], *, script: str | None = None,
         if facts is not None:
             return facts
     # Hits of a keyword-only search carry no cosines: judge their evidence without them.
-    cosines = model if any(h.dense_score is not None for h in hits) else None
-    extractive = extractive_answer(question, hits, script, following, similarity, evidence.model_for(cosines, question.total))
+    scored_by = model if any(h.dense_score is not None for h in hits) else None
+    extractive = extractive_answer(question, hits, script, following, similarity,
+                                   evidence.model_for(scored_by, question.total))
     settings = settings or Settings.from_env()
     wants_llm = use_llm if use_llm is not None else bool(settings.llm_base_url)
     if not wants_llm or extractive.abstained or not settings.llm_base_url:

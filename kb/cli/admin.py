@@ -11,9 +11,9 @@ def cmd_doctor(args) -> int:
     from kb.store.doctor import doctor_report
 
     if args.repair:
-        from kb.knowledge import KnowledgeBase
-
         from tqdm import tqdm
+
+        from kb.knowledge import KnowledgeBase
 
         store = KnowledgeBase(Settings.from_env()).store
         restored, removed = store.repair_vectors()
