@@ -18,7 +18,7 @@ import pytest
 from kb.config import Settings
 from tests import test_store as store_tests
 from tests.conftest import DRCD_SLICE, ROOT, SEED
-from tests.servers import PostgresCluster, free_port, postgres_bin
+from tests.servers import ChromaServer, PostgresCluster, free_port, postgres_bin
 from tests.test_server import chroma_server  # noqa: F401  (a fixture)
 from tests.test_store import _write_drcd_articles, run_cli
 
@@ -384,6 +384,35 @@ def test_database_lost_mid_ingestion(tmp_path, chroma_server):
         kb.store.close()
     finally:
         cluster.remove()
+
+
+def test_chromadb_server_lost_mid_ingestion(tmp_path, database):
+    """The other server going away: the ingestion stops with one line and exit code 2; once the
+    server is back, every stored article is whole and no vector of an uncommitted one is left."""
+    from kb.knowledge import KnowledgeBase
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    _write_drcd_articles(folder, 12)
+    server = ChromaServer(tmp_path / "chroma")  # its own server, to stop
+    try:
+        process = _ingest_process(tmp_path / "kb", folder, {"KB_DATABASE_URL": database, "KB_CHROMA_URL": server.url})
+        _wait_for_articles(process, database, 2)
+        server.stop()
+        _, err = process.communicate(timeout=120)
+    finally:
+        server.stop()
+    assert process.returncode == 2, err
+    assert err.count("\n") == 1 and err.startswith("kb: ") and "chromadb" in err, err
+    server = ChromaServer(tmp_path / "chroma")  # the same data, on a new port
+    try:
+        kb = KnowledgeBase(Settings(home=tmp_path / "kb", database_url=database, chroma_url=server.url))
+        assert 2 <= len(kb.articles()) < 12
+        assert assert_complete(kb) == pg_counts(database)[2]  # no half-written article, no stray vector
+        assert not kb.store.records.has_journal()
+        kb.store.close()
+    finally:
+        server.stop()
 
 
 def test_migrate_an_embedded_store(tmp_path, database, chroma_server):

@@ -92,6 +92,14 @@ def open_server(url: str, name: str):
         raise ConnectionError(str(exc)) from exc
 
 
+def lost_connection(exc: BaseException) -> bool:
+    """Whether an error of the server client is the connection failing (refused, reset, timed out):
+    chromadb's HttpClient lets httpx's transport errors through."""
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError))
+
+
 def batch_limit(collection) -> int:
     """The largest upsert the collection's backend takes (5,461 rows with chromadb's SQLite)."""
     try:

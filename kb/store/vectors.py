@@ -17,6 +17,7 @@ under that lock, before it is used.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Sequence, TYPE_CHECKING
 
@@ -60,38 +61,47 @@ class _Vectors:
     def collection(self):
         raise NotImplementedError
 
+    def _reaching(self):
+        """Around every call on the collection: what a lost connection to it becomes (nothing, embedded)."""
+        return nullcontext()
+
     def sync(self, bump: bool) -> None:
         """Bring this process's view up to date; with `bump`, a write follows. Only the embedded kind has work."""
 
     def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
-        collection = self.collection()
-        # chromadb refuses larger upserts; a batch of long articles can exceed that, so it is cut,
-        # all under the caller's one journal entry.
-        step = chroma.batch_limit(collection)
-        for begin in range(0, len(ids), step):
-            collection.upsert(ids=ids[begin:begin + step], embeddings=vectors[begin:begin + step],
-                              metadatas=metadatas[begin:begin + step])
+        with self._reaching():
+            collection = self.collection()
+            # chromadb refuses larger upserts; a batch of long articles can exceed that, so it is cut,
+            # all under the caller's one journal entry.
+            step = chroma.batch_limit(collection)
+            for begin in range(0, len(ids), step):
+                collection.upsert(ids=ids[begin:begin + step], embeddings=vectors[begin:begin + step],
+                                  metadatas=metadatas[begin:begin + step])
 
     def delete(self, ids: Sequence[str]) -> None:
-        self.collection().delete(ids=list(ids))
+        with self._reaching():
+            self.collection().delete(ids=list(ids))
 
     def count(self) -> int:
-        return self.collection().count()
+        with self._reaching():
+            return self.collection().count()
 
     def ids(self) -> set[str]:
         """Every stored vector's id (for a repair: chunked, so a large collection is read in pieces)."""
-        collection, found, offset = self.collection(), set(), 0
-        while True:
-            got = collection.get(include=[], limit=5000, offset=offset)
-            found.update(got["ids"])
-            if len(got["ids"]) < 5000:
-                return found
-            offset += 5000
+        with self._reaching():
+            collection, found, offset = self.collection(), set(), 0
+            while True:
+                got = collection.get(include=[], limit=5000, offset=offset)
+                found.update(got["ids"])
+                if len(got["ids"]) < 5000:
+                    return found
+                offset += 5000
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         import numpy as np
 
-        got = self.collection().get(ids=list(ids), include=["embeddings"])
+        with self._reaching():
+            got = self.collection().get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def query(self, vector: np.ndarray, k: int, article_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
@@ -104,8 +114,9 @@ class _Vectors:
         where = {"article_id": {"$in": list(article_ids)}} if article_ids is not None else None
         # No count() first: chromadb 1.5 returns fewer than k (none from an empty collection) without
         # complaint, and on a server the count was one more HTTP round trip per search.
-        result = collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-                                  n_results=k, where=where, include=["distances"])
+        with self._reaching():
+            result = collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+                                      n_results=k, where=where, include=["distances"])
         return [(pid, 1.0 - float(d)) for pid, d in zip(result["ids"][0], result["distances"][0])]
 
 
@@ -113,10 +124,22 @@ class ServerVectors(_Vectors):
     """One collection on a chromadb server, kept coherent by the server."""
 
     def __init__(self, url: str, name: str) -> None:
+        self._url = url
         self._collection = chroma.open_server(url, name)
 
     def collection(self):
         return self._collection
+
+    @contextmanager
+    def _reaching(self):
+        # A server stopped or cut off mid-run: one line that names it, as for the database; the write
+        # under way is undone by the journal when the store is next opened.
+        try:
+            yield
+        except Exception as exc:
+            if not chroma.lost_connection(exc):
+                raise
+            raise StoreError(f"lost the chromadb server at {self._url} (KB_CHROMA_URL): {exc}") from exc
 
 
 class EmbeddedVectors(_Vectors):
