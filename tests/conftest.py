@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "marsbit-2025-12-10-fed-qt-to-rmp.zh-Hant.txt"
 # The first 15 articles of DRCD dev (CC BY-SA 3.0, see tests/data/README.md): the tests need nothing beside the clone.
 DRCD_SLICE = ROOT / "tests" / "data" / "drcd_dev_slice.json"
+DRCD_YEARS = ROOT / "tests" / "data" / "drcd_dev_years.json"  # paragraphs with a "which year" question
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

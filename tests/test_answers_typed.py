@@ -45,6 +45,20 @@ def test_an_english_question_is_answered_from_the_chinese_passages(seed_kb):
     assert not any("未在资料中找到" in w for w in answer.warnings)
 
 
+def test_a_which_year_question_leads_with_the_year(seed_kb):
+    """The one short answer measured reliable (README, "Answers"): the sentence's year, not its whole date
+    (2025年12月1日), in the script asked; a question that does not ask which year gets none."""
+    from kb.answer import kinds
+
+    for asked in ("QT在哪一年结束?", "量化緊縮在哪一年結束?"):
+        answer = seed_kb.ask(asked, use_llm=False)
+        assert answer.short == "2025年" and answer.text.startswith("**2025年**") and answer.citations, asked
+    assert seed_kb.ask("美联储什么时候结束QT?", use_llm=False).short is None
+    assert kinds.years("1961年8月13日开始修筑，1989年倒塌，1950年代以前") == ["1961年", "1989年"]
+    assert kinds.years("民国27年，清华大学在昆明联合办学") == ["民国27年"]
+    assert kinds.asks_year("柏林围墙在哪一年倒塌?") and not kinds.asks_year("柏林围墙什么时候倒塌?")
+
+
 def test_a_list_question_quotes_the_items_not_the_lead_in_alone(seed_kb):
     answer = seed_kb.ask("市场分成哪两大阵营?", use_llm=False)
     assert "维护派" in answer.text and "回补派" in answer.text

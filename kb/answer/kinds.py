@@ -25,6 +25,9 @@ _DATE = re.compile(
     r"|[前后去今明本上下]一?(?:年|季度|个?月)|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}:\d{2}")
 _YEAR = re.compile(r"^(?:1\d|20)\d{2}\s*年")
 _DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|日|小时|分钟|世纪)")
+# A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
+_ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
+_YEAR_MENTION = re.compile(r"(?:公元前?|民国)?\d{1,4}\s*年(?!代|级|度|龄)")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{2,3}·[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{2,3}(?:先生|女士|教授|博士)")
 _ORGANISATION = re.compile(
     r"[\u4e00-\u9fffA-Za-z]{1,12}(?:公司|银行|集团|大学|学院|学校|协会|委员会|政府|部|局|署|院|组织|机构|基金|证券|"
@@ -69,6 +72,16 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
             found = [m for m in found if not any(m != n and m in n for n in found)]
         return list(dict.fromkeys(found))
     return []
+
+
+def asks_year(question: str) -> bool:
+    """Whether a (normalised) question asks which year something happened."""
+    return bool(_ASKS_YEAR.search(question.lower()))
+
+
+def years(sentence: str) -> list[str]:
+    """The years a sentence names, in order of appearance (1961年 of 1961年8月13日, 民国27年)."""
+    return list(dict.fromkeys(m.group().replace(" ", "") for m in _YEAR_MENTION.finditer(sentence)))
 
 
 def cues(kind: str, sentence: str) -> bool:
