@@ -23,10 +23,12 @@ _DATE = re.compile(
     r"\d{4}\s*[-/年]\s*(?:\d{1,2}\s*[-/月](?:\s*\d{1,2}\s*日?)?|第?[一二三四1-4]\s*季度|[上下]半年|年?[底末初中])?"
     r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日|[一二三四五六七八九十]+\s*月|\d+\s*(?:世纪|年代)"
     r"|[前后去今明本上下]一?(?:年|季度|个?月)|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}:\d{2}")
+_ONE = re.compile(r"一(?:个|种|次|项|条|位|家|名|座|所|场|点)")  # "a", not a count
 _YEAR = re.compile(r"^(?:1\d|20)\d{2}\s*年")
 _DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|日|小时|分钟|世纪)")
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
+_ASKS_FINER = re.compile(r"哪个?月|几月|哪一?天|几号|几日|日期|\b(?:month|day|date)\b")
 _YEAR_MENTION = re.compile(r"(?:公元前?|民国)?\d{1,4}\s*年(?!代|级|度|龄)")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{2,3}·[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{2,3}(?:先生|女士|教授|博士)")
 _ORGANISATION = re.compile(
@@ -55,7 +57,8 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
     sentence's (word, part-of-speech) pairs when they are at hand (stored with the passage)."""
     if kind == "quantity":
         found = [m.group().strip() for m in (_DURATION if duration else _AMOUNT).finditer(sentence) if _has_digit(m.group())]
-        return [f for f in found if not _YEAR.match(f)]  # 2026年 is a date, not an amount
+        # 2026年 is a date, not an amount; 一个 in 另一个因素 is an article, not a count
+        return [f for f in found if not _YEAR.match(f) and not _ONE.fullmatch(f)]
     if kind == "time":
         found = [m.group().strip() for m in (_DURATION if duration else _DATE).finditer(sentence)]
         words = tagged(sentence) if tags is None else tags
@@ -75,8 +78,9 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
 
 
 def asks_year(question: str) -> bool:
-    """Whether a (normalised) question asks which year something happened."""
-    return bool(_ASKS_YEAR.search(question.lower()))
+    """Whether a (normalised) question asks which year something happened (not which year and month)."""
+    lowered = question.lower()
+    return bool(_ASKS_YEAR.search(lowered)) and not _ASKS_FINER.search(lowered)
 
 
 def years(sentence: str) -> list[str]:
