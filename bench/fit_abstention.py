@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from drcd import split_half  # noqa: E402
 from kb.answer import evidence  # noqa: E402
-from kb.answer.extractive import extractive_answer, score_sentences  # noqa: E402
+from kb.answer.extractive import refusal, score_sentences  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.evaluate import drcd_path, load_questions, load_squad  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
@@ -59,8 +59,8 @@ def rows_for(kb: KnowledgeBase, questions: list[dict], cache: Path) -> list[dict
         # The model weighs Chinese questions only (an English one shares no words with the passages; an
         # article fact is read from the record): the others' fate is decided elsewhere.
         applies = question.language == "zh" and bool(question.weights) and question.kind != "article_fact"
-        refused = applies and extractive_answer(question, hits, "hans").abstained  # the rules before the model
         scored, coverage = score_sentences(question, hits)
+        refused = applies and refusal(question, hits, scored, coverage) is not None  # the rules before the model
         best = max((s.coverage for s in scored), default=0.0)
         rows.append({"answerable": item.get("answerable", True), "refused": refused, "applies": applies,
                      "features": evidence.features(question, hits, best, coverage)})

@@ -145,14 +145,13 @@ def score_sentences(question: Question, hits: list[Hit],
                                          previous=previous if same_line else None))
             previous_tokens, previous_end, previous = tokens, end, (start, end)
         best_coverage = max(best_coverage, term_coverage(weights, passage_tokens | heading))
+    judged = SentenceScores(question, scored)
     if similarity is not None and question.language != "zh" and scored:
-        judged = SentenceScores(question, [])
         for sentence in scored:
             judged.holds(sentence)
         _score_by_meaning(scored, similarity, question.kind)
-        judged.extend(sorted(scored, key=lambda s: -s.score))
-        return judged, best_coverage
-    return SentenceScores(question, scored), best_coverage
+        judged.sort(key=lambda s: -s.score)
+    return judged, best_coverage
 
 
 def _score_by_meaning(scored: list[ScoredSentence], similarity, kind: str) -> None:
@@ -183,6 +182,24 @@ def missing_terms(question: Question, hits: list[Hit]) -> list[str]:
     return missing + [name for name in glued if name not in evidence and name not in missing]
 
 
+def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverage: float,
+            evidence_model: evidence.EvidenceModel | evidence.HandRule | None = None) -> list[str] | None:
+    """Why the evidence does not hold the answer (the warnings to show, maybe none), or None when it may."""
+    missing = missing_terms(question, hits)
+    if missing:
+        return [f"未在资料中找到: {'、'.join(missing)}"]
+    if not scored or (question.weights and coverage < ABSTAIN_COVERAGE):
+        return []
+    best_sentence = max(s.coverage for s in scored)
+    if question.kind in kinds.EVIDENCE_KINDS and not any(
+            scored.holds(s) for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence):
+        return [f"资料中没有找到所问的{question.kind}"]
+    if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(
+            evidence.features(question, hits, best_sentence, coverage)):
+        return ["资料中的证据太弱"]
+    return None
+
+
 def extractive_answer(question: Question, hits: list[Hit], script: str,
                       following: Callable[[Passage], Passage | None] | None = None,
                       similarity: Callable[[list[str]], list[float]] | None = None,
@@ -197,18 +214,9 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
     if not hits:
         return abstain()
     scored, coverage = score_sentences(question, hits, similarity)
-    missing = missing_terms(question, hits)
-    if missing:
-        return abstain([f"未在资料中找到: {'、'.join(missing)}"])
-    if not scored or (question.weights and coverage < ABSTAIN_COVERAGE):
-        return abstain()
-    best_sentence = max(s.coverage for s in scored)
-    if question.kind in kinds.EVIDENCE_KINDS and not any(
-            scored.holds(s) for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence):
-        return abstain([f"资料中没有找到所问的{question.kind}"])
-    if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(
-            evidence.features(question, hits, best_sentence, coverage)):
-        return abstain(["资料中的证据太弱"])
+    refused = refusal(question, hits, scored, coverage, evidence_model)
+    if refused is not None:
+        return abstain(refused)
     chosen = _choose(scored)
     citations: list[Citation] = []
     numbers: dict[tuple[str, int], int] = {}

@@ -59,22 +59,21 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
         found = [m.group().strip() for m in (_DURATION if duration else _AMOUNT).finditer(sentence) if _has_digit(m.group())]
         # 2026年 is a date, not an amount; 一个 in 另一个因素 is an article, not a count
         return [f for f in found if not _YEAR.match(f) and not _ONE.fullmatch(f)]
+    if kind not in _TAGS:
+        return []
+    words = tagged(sentence) if tags is None else tags
     if kind == "time":
         found = [m.group().strip() for m in (_DURATION if duration else _DATE).finditer(sentence)]
-        words = tagged(sentence) if tags is None else tags
         return found + [w for w, flag in words if flag in _TAGS["time"] and len(w) > 1
                         and w not in found and not any(w in f for f in found)]
-    if kind in ("person", "organisation", "place"):
-        # Tagged names first (jieba knows 美国, 华尔街), then the patterns (马克·卡巴纳, Evercore ISI).
-        words = tagged(sentence) if tags is None else tags
-        found = [w for w, flag in words if flag in _TAGS[kind] and len(w) > 1]
-        pattern = {"person": _PERSON, "organisation": _ORGANISATION, "place": _PLACE}[kind]
-        found += [m.group() for m in pattern.finditer(sentence) if not any(m.group() in f or f in m.group() for f in found)]
-        if kind == "person":
-            found = _dotted_names(sentence, words) + found
-            found = [m for m in found if not any(m != n and m in n for n in found)]
-        return list(dict.fromkeys(found))
-    return []
+    # A name: tagged names first (jieba knows 美国, 华尔街), then the patterns (马克·卡巴纳, Evercore ISI).
+    found = [w for w, flag in words if flag in _TAGS[kind] and len(w) > 1]
+    pattern = {"person": _PERSON, "organisation": _ORGANISATION, "place": _PLACE}[kind]
+    found += [m.group() for m in pattern.finditer(sentence) if not any(m.group() in f or f in m.group() for f in found)]
+    if kind == "person":
+        found = _dotted_names(sentence, words) + found
+        found = [m for m in found if not any(m != n and m in n for n in found)]
+    return list(dict.fromkeys(found))
 
 
 def asks_year(question: str) -> bool:

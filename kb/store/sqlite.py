@@ -76,19 +76,21 @@ class Database:
         if fault is not None:
             raise fault from exc
 
-    def execute(self, sql: str, args: Sequence = ()) -> sqlite3.Cursor:
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
         try:
-            return self.connection.execute(sql, args)
+            yield
         except sqlite3.OperationalError as exc:
             self._refused(exc)
             raise
 
+    def execute(self, sql: str, args: Sequence = ()) -> sqlite3.Cursor:
+        with self._writing():
+            return self.connection.execute(sql, args)
+
     def executemany(self, sql: str, rows) -> sqlite3.Cursor:
-        try:
+        with self._writing():
             return self.connection.executemany(sql, rows)
-        except sqlite3.OperationalError as exc:
-            self._refused(exc)
-            raise
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
