@@ -194,6 +194,10 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     if question.kind in kinds.EVIDENCE_KINDS and not any(
             scored.holds(s) for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence):
         return [f"资料中没有找到所问的{question.kind}"]
+    units = kinds.asked_unit(question.text)
+    if units and not any(units.search(amount) for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence
+                         for amount in kinds.entities("quantity", s.hit.passage.text[s.start:s.end])):
+        return [f"资料中没有找到以「{units.pattern.split('|')[0]}」计的数量"]
     if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(
             evidence.features(question, hits, best_sentence, coverage)):
         return ["资料中的证据太弱"]

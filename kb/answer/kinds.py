@@ -26,6 +26,14 @@ _DATE = re.compile(
 _ONE = re.compile(r"一(?:个|种|次|项|条|位|家|名|座|所|场|点)")  # "a", not a count
 _YEAR = re.compile(r"^(?:1\d|20)\d{2}\s*年")
 _DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|日|小时|分钟|世纪)")
+# The unit an amount question names, and the units that answer it: an age is asked in 岁, a price per
+# ounce in 盎司; an amount in another unit does not answer it (the question's pattern, the answer's units).
+_ASKED_UNITS = (
+    (re.compile(r"几岁|多少岁|多大年纪|\bhow old\b"), re.compile(r"岁")),
+    (re.compile(r"盎司|\bper ounce\b|\bounces?\b"), re.compile(r"盎司")),
+    (re.compile(r"多少个?基点|\bbasis points?\b"), re.compile(r"基点|bp", re.I)),
+    (re.compile(r"多少人|\bhow many people\b"), re.compile(r"人|位|名")),
+)
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
 _ASKS_FINER = re.compile(r"哪个?月|几月|哪一?天|几号|几日|日期|\b(?:month|day|date)\b")
@@ -74,6 +82,12 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
         found = _dotted_names(sentence, words) + found
         found = [m for m in found if not any(m != n and m in n for n in found)]
     return list(dict.fromkeys(found))
+
+
+def asked_unit(question: str) -> re.Pattern | None:
+    """The units that can answer a (normalised) question naming one (几岁, per ounce, 多少人), else None."""
+    lowered = question.lower()
+    return next((units for asked, units in _ASKED_UNITS if asked.search(lowered)), None)
 
 
 def asks_year(question: str) -> bool:
