@@ -161,6 +161,8 @@ def test_a_name_said_with_a_synonym_is_not_missing(seed_kb):
     # "fed" is never written in the article but 美联储 is; QE is written as 量化宽松 and as QE.
     assert missing_terms(seed_kb.read("Fed什么时候结束缩表?"), hits) == []
     assert missing_terms(seed_kb.read("欧洲央行什么时候结束缩表?"), hits) == ["欧洲央行"]
+    # The author's name is in the record, not in the text: it is held too.
+    assert missing_terms(seed_kb.read("作者王永利今年几岁?"), hits) == []
     # A term some stored passage holds is a retrieval miss, not a gap (no hits here).
     assert missing_terms(seed_kb.read("欧洲央行和美联储什么时候结束缩表?"), []) == ["欧洲央行"]
     answer = seed_kb.ask("Fed什么时候宣布结束缩表?", use_llm=False)

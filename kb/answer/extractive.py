@@ -170,12 +170,13 @@ def missing_terms(question: Question, hits: list[Hit]) -> list[str]:
 
     A question about 欧洲央行 or CPI answered from passages that never name them would quote
     something unrelated; such a question is better answered with "not in the knowledge base".
-    A term counts as held when the retrieved passages (or their titles) mention it or a synonym,
+    A term counts as held when the retrieved passages (or their titles, or authors) mention it or a synonym,
     or when any stored passage does (the question's document frequencies): jieba tags ordinary
     words such as 东西 or 海港 as place names, and a word the store knows is a retrieval miss,
     not a gap in knowledge. A letter or number glued to a word names a thing of its own (情景D).
     """
-    evidence = convert.fold_width("\n".join(f"{h.article.title}\n{h.passage.text}" for h in hits).lower())
+    evidence = convert.fold_width("\n".join(f"{h.article.title}\n{h.article.author or ''}\n{h.passage.text}"
+                                             for h in hits).lower())
     missing = [term for term in question.named
                if not any(word in evidence for word in synonyms(term)) and not question.stored(term)]
     glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)]
