@@ -33,6 +33,12 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
         assert citation.kind == "article" and citation.sentence == "" and citation.title.startswith("美联储大转型")
     data = json.loads(run_cli(seed_kb.settings.home, "ask", "这篇文章是谁写的?", "--json").stdout)
     assert data["citations"][0]["kind"] == "article" and "王永利" in data["answer"]
+    assert seed_kb.ask("本文是谁发表的?", use_llm=False).short == "王永利"
+    # A work the question names that is not the article, or 文章 that is not "this article", is asked of
+    # the passages (two DRCD questions were answered with the record's author or date).
+    assert seed_kb.read("周恩来曾经使用哪一个笔名来发表时评文章?").kind != "article_fact"
+    named = seed_kb.ask("《量子力学的基本方程式》这篇论文是谁提出的?", use_llm=False)
+    assert not any(c.kind == "article" for c in named.citations)
     # A field the record does not hold is said to be missing, not guessed.
     assert seed_kb.ask("这篇文章的原文链接是什么?", use_llm=False).abstained
 

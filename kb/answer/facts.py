@@ -2,12 +2,15 @@
 from the stored record, cited as the article, not from passages."""
 from __future__ import annotations
 
+import re
+
 from kb.answer.render import article_citation, in_script
 from kb.records import Answer, Article, Hit
 from kb.retrieve.question import Question
 
 _LABELS = {"author": "作者", "published": "发布时间", "source": "来源", "title": "标题", "url": "原文链接"}
 _MISSING = "知识库里这篇文章没有记录{label}。"
+_NAMED_WORK = re.compile(r"《([^》]+)》")
 
 
 def the_article(hits: list[Hit], only: Article | None = None) -> Article | None:
@@ -19,8 +22,12 @@ def the_article(hits: list[Hit], only: Article | None = None) -> Article | None:
 
 
 def fact_answer(question: Question, article: Article | None, hits: list[Hit], script: str) -> Answer | None:
-    """The record's value for the asked field, cited as the article; None when there is no article."""
+    """The record's value for the asked field, cited as the article; None when there is no article, or
+    when the question names a work that is not the article (《量子力学的基本方程式》这篇论文是谁提出的?
+    asks about a paper the passages mention: they answer it)."""
     if article is None or question.fact is None:
+        return None
+    if any(work not in article.title for work in _NAMED_WORK.findall(question.text)):
         return None
     label = _LABELS[question.fact]
     value = getattr(article, question.fact)
