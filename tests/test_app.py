@@ -148,6 +148,10 @@ def test_escape_and_highlight_are_inert():
     assert 'href="https://example.com/a"' in link_html("https://example.com/a")
     assert "href" not in link_html("javascript:alert(1)")
     assert answer_html("答案[1]。").count('class="kb-cite"') == 1
+    # The short answer that leads an answer is bold; the same marks elsewhere stay inert text.
+    html = answer_html("**2025年** 2025年12月1日,QT计划终止[1]", short=True)
+    assert html.count('class="kb-short"') == 1 and "*" not in html and "&#42;" not in html
+    assert 'class="kb-short"' not in answer_html("**2025年** 终止[1]") and "&#42;" in answer_html("**2025年** 终止[1]")
 
 
 def test_original_span_finds_the_sentence_when_lengths_differ():
@@ -206,6 +210,11 @@ def test_question_gets_a_cited_answer(home):
     labels = [e.label for e in at.expander]
     assert any(label.startswith("&#91;1&#93;") and SEED_TITLE in label for label in labels)
     assert any("王永利" in v and "MarsBit" in v for v in rendered)  # author and source under the answer
+    # A year question's short answer leads the answer in bold, as the command line's **2025年** does.
+    ask(at, "QT在哪一年结束?")
+    assert last_answer(at).short == "2025年"
+    shown = [m.value for m in at.markdown if 'class="kb-answer"' in m.value][-1]
+    assert '<b class="kb-short">2025年</b>' in shown and "&#42;" not in shown
 
 
 def test_followup_question_carries_the_subject(home):

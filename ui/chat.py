@@ -86,7 +86,7 @@ def show_answer(record: dict) -> None:
         st.markdown(f'<div class="kb-noanswer">{lines_html(answer.text)}</div>', unsafe_allow_html=True)
         show_nearest(record)
     else:
-        st.markdown(answer_html(answer.text), unsafe_allow_html=True)
+        st.markdown(answer_html(answer.text, short=bool(answer.short)), unsafe_allow_html=True)
         if answer.citations:
             st.markdown('<div class="kb-sources-title">来源</div>', unsafe_allow_html=True)
         for i, c in enumerate(answer.citations):

@@ -63,9 +63,17 @@ def sentence_span(passage: str, sentence: str, start: int | None) -> tuple[int, 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
-def answer_html(text: str, cursor: bool = False) -> str:
-    """The answer, escaped, with its [n] markers shown as small blue badges."""
+_SHORT = re.compile(r"\*\*([^*\n]{1,60})\*\* ")
+
+
+def answer_html(text: str, cursor: bool = False, short: bool = False) -> str:
+    """The answer, escaped, with its [n] markers shown as small blue badges; with `short`, the short
+    answer that leads it (**2025年** …, kb.answer.extractive) in bold."""
     parts, last = [], 0
+    lead = _SHORT.match(text or "") if short else None
+    if lead:
+        parts.append(f'<b class="kb-short">{escape_text(lead.group(1))}</b> ')
+        text = text[lead.end():]
     for match in _MARKER.finditer(text or ""):
         parts.append(lines_html(text[last:match.start()]))
         parts.append(f'<span class="kb-cite">&#91;{match.group(1)}&#93;</span>')
