@@ -109,13 +109,18 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
         conn.execute("DROP TABLE keyword_postings")
         conn.execute("ALTER TABLE passages DROP COLUMN tags")
         conn.execute("UPDATE kb_schema SET version = 1")
+    from kb.store.doctor import doctor_report
+
+    assert doctor_report(settings)["records"]["untagged"] == result.passages  # no column yet: none tagged
     kb = KnowledgeBase(settings, embedder=kb.embedder)
     assert postings(database) > result.passages
     assert kb.store.keyword_candidates(tokens, 20) == before and len(before) > 3
     assert not any(p.tags for p in kb.passages())  # schema 3 adds the column; answering tags these live
     assert kb.ask("美联储什么时候停止缩表?", use_llm=False).text == answered
+    assert doctor_report(settings)["notes"] and doctor_report(settings)["records"]["untagged"] == result.passages
     assert kb.store.tag_passages() == result.passages  # what `kb doctor --repair` does
     assert all(p.tags for p in kb.passages()) and kb.store.tag_passages() == 0
+    assert doctor_report(settings)["records"]["untagged"] == 0 and not doctor_report(settings)["notes"]
     assert kb.ask("美联储什么时候停止缩表?", use_llm=False).text == answered
     with psycopg.connect(database, autocommit=True) as conn:
         assert conn.execute("SELECT version FROM kb_schema").fetchone()[0] == SCHEMA_VERSION

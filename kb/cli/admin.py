@@ -37,6 +37,8 @@ def cmd_doctor(args) -> int:
                   f"{records['keyword_rows']} keyword rows, {vectors.get('count', '?')} vectors")
         for problem in report["problems"]:
             print(f"problem  {problem}")
+        for note in report["notes"]:
+            print(f"note     {note}")
         print("ok" if report["ok"] else "not ok")
     if not (report["records"]["reachable"] and report["vectors"]["reachable"]):
         return 2

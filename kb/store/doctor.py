@@ -1,5 +1,6 @@
 """`kb doctor`: which backends the settings choose, whether they answer, the schema version and the
-counts that must agree (articles, passages, keyword rows, vectors). Read-only: it opens no Store
+counts that must agree (articles, passages, keyword rows, vectors), and the passages stored without
+their part-of-speech tags (slower to answer from, not wrong). Read-only: it opens no Store
 (opening one migrates and recovers), only connections of its own."""
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def _records_sqlite(settings: Settings) -> dict:
     report = {"backend": "sqlite", "location": str(path), "schema_known": schema.SCHEMA_VERSION}
     if not path.exists():
         return {**report, "reachable": True, "exists": False, "schema_version": None, "articles": 0, "passages": 0,
-                "keyword_rows": 0, "journal": 0, "embed_model": None}
+                "keyword_rows": 0, "journal": 0, "embed_model": None, "untagged": 0}
     try:
         db = sqlite3.connect(read_uri(path), uri=True, timeout=30)
         try:
@@ -24,9 +25,14 @@ def _records_sqlite(settings: Settings) -> dict:
                 return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
             model = db.execute("SELECT value FROM meta WHERE key='embed_model'").fetchone()
+            try:
+                untagged = count("passages WHERE tags IS NULL")
+            except sqlite3.OperationalError:  # a store older than the column: none of its passages has tags
+                untagged = count("passages")
             return {**report, "reachable": True, "exists": True, "schema_version": schema.version(db),
                     "articles": count("articles"), "passages": count("passages"), "keyword_rows": count("passage_fts"),
-                    "journal": count("journal"), "embed_model": model[0] if model else None}
+                    "journal": count("journal"), "embed_model": model[0] if model else None,
+                    "untagged": untagged}
         finally:
             db.close()
     except sqlite3.Error as exc:
@@ -45,18 +51,23 @@ def _records_postgres(settings: Settings) -> dict:
             version = postgres.schema_version(conn)
             if version is None:
                 return {**report, "reachable": True, "exists": False, "schema_version": None, "articles": 0,
-                        "passages": 0, "keyword_rows": 0, "journal": 0, "embed_model": None}
+                        "passages": 0, "keyword_rows": 0, "journal": 0, "embed_model": None, "untagged": 0}
 
             def count(table: str) -> int:
                 return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
+            try:
+                untagged = count("passages WHERE tags IS NULL")
+            except psycopg.errors.UndefinedColumn:  # a database older than the column
+                untagged = count("passages")
             model = conn.execute("SELECT value FROM meta WHERE key='embed_model'").fetchone()
             library = conn.execute("SELECT value FROM meta WHERE key='library'").fetchone()
             return {**report, "reachable": True, "exists": True, "schema_version": version,
                     "library": library[0] if library else None,
                     "articles": count("articles"), "passages": count("passages"),
                     "keyword_rows": count("passage_keywords"), "journal": count("journal"),
-                    "embed_model": model[0] if model else None}
+                    "embed_model": model[0] if model else None,
+                    "untagged": untagged}
     except ImportError as exc:
         return {**report, "reachable": False, "error": f"psycopg is not installed ({exc}): pip install 'kb[postgres]'"}
     except Exception as exc:  # the driver's errors: one line is what the report needs
@@ -89,7 +100,7 @@ def _vectors(settings: Settings, model: str, library: str | None) -> dict:
 
 
 def doctor_report(settings: Settings) -> dict:
-    """What `kb doctor` prints: {"records": {...}, "vectors": {...}, "ok": bool, "problems": [...]}."""
+    """What `kb doctor` prints: {"records": {...}, "vectors": {...}, "ok": bool, "problems": [...], "notes": [...]}."""
     from kb.embed import embedder_name
 
     records = _records_postgres(settings) if settings.database_url else _records_sqlite(settings)
@@ -110,7 +121,11 @@ def doctor_report(settings: Settings) -> dict:
         if records.get("journal"):
             problems.append(f"{records['journal']} journal entries open (an ingestion in progress, or one "
                             "that died: the next write recovers it)")
-    return {"records": records, "vectors": vectors, "ok": not problems, "problems": problems}
+    notes = []
+    if records.get("untagged"):
+        notes.append(f"{records['untagged']} passages stored without their part-of-speech tags: answers tag them "
+                     "as they go (slower, not wrong); `kb doctor --repair` stores them")
+    return {"records": records, "vectors": vectors, "ok": not problems, "problems": problems, "notes": notes}
 
 
 def incomplete_articles(store) -> list[str]:
