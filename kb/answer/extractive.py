@@ -195,11 +195,11 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     if not scored or (question.weights and coverage < ABSTAIN_COVERAGE):
         return []
     best_sentence = max(s.coverage for s in scored)
-    if question.kind in kinds.EVIDENCE_KINDS and not any(
-            scored.holds(s) for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence):
+    covering = [s for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence]  # where the answer may be
+    if question.kind in kinds.EVIDENCE_KINDS and not any(scored.holds(s) for s in covering):
         return [f"资料中没有找到所问的{question.kind}"]
     units = kinds.asked_unit(question.text)
-    if units and not any(units.search(amount) for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence
+    if units and not any(units.search(amount) for s in covering
                          for amount in kinds.entities("quantity", s.hit.passage.text[s.start:s.end])):
         return [f"资料中没有找到以「{units.pattern.split('|')[0]}」计的数量"]
     if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(

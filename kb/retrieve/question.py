@@ -21,7 +21,7 @@ KINDS = ("article_fact", "list", "reason", "definition", "time", "quantity", "pe
 _FACT_FIELDS = (
     ("author", re.compile(r"谁|哪位|何人|\bwho\b")),  # 本文是谁发表的? asks who, not when
     ("published", re.compile(r"什么时候|何时|哪天|哪一天|几点|日期|时间|发布|发表|\bwhen\b|\bdate\b|\bpublished\b")),
-    ("author", re.compile(r"谁|作者|哪位|何人|\bwho\b|\bauthor\b|\bwrote\b|\bwritten\b")),
+    ("author", re.compile(r"作者|\bauthor\b|\bwrote\b|\bwritten\b")),
     ("source", re.compile(r"来源|出处|媒体|网站|哪家|\bsource\b|\boutlet\b|\bpublication\b")),
     ("title", re.compile(r"标题|题目|\btitle\b")),
     ("url", re.compile(r"链接|网址|\blink\b|\burl\b")),

@@ -77,7 +77,7 @@ class Database:
             raise fault from exc
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _storage_faults(self) -> Iterator[None]:
         try:
             yield
         except sqlite3.OperationalError as exc:
@@ -85,11 +85,11 @@ class Database:
             raise
 
     def execute(self, sql: str, args: Sequence = ()) -> sqlite3.Cursor:
-        with self._writing():
+        with self._storage_faults():
             return self.connection.execute(sql, args)
 
     def executemany(self, sql: str, rows) -> sqlite3.Cursor:
-        with self._writing():
+        with self._storage_faults():
             return self.connection.executemany(sql, rows)
 
     @contextmanager
