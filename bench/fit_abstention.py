@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from drcd import split_half  # noqa: E402
 from kb.answer import evidence  # noqa: E402
-from kb.answer.extractive import refusal, score_sentences  # noqa: E402
+from kb.answer.extractive import meanings, refusal, score_sentences  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.evaluate import drcd_path, load_questions, load_squad  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
@@ -59,11 +59,11 @@ def rows_for(kb: KnowledgeBase, questions: list[dict], cache: Path) -> list[dict
         # The model weighs Chinese questions only (an English one shares no words with the passages; an
         # article fact is read from the record): the others' fate is decided elsewhere.
         applies = question.language == "zh" and bool(question.weights) and question.kind != "article_fact"
-        scored, coverage = score_sentences(question, hits)
+        scored, coverage = score_sentences(question, hits, kb.sentence_similarity(question))
         refused = applies and refusal(question, hits, scored, coverage) is not None  # the rules before the model
         best = max((s.coverage for s in scored), default=0.0)
         rows.append({"answerable": item.get("answerable", True), "refused": refused, "applies": applies,
-                     "features": evidence.features(question, hits, best, coverage)})
+                     "features": evidence.features(question, hits, best, coverage, meanings(scored))})
     return rows
 
 
@@ -135,7 +135,13 @@ def main() -> None:
         for row in typed:
             row["weight"] = args.typed_weight
     variants = {args.model: evidence.FEATURES,
+                args.model + evidence.WITHOUT_SENTENCES: tuple(f for f in evidence.FEATURES
+                                                               if f not in evidence.SENTENCE_FEATURES),
                 evidence.ANY_MODEL: tuple(f for f in evidence.FEATURES if f not in evidence.DENSE_FEATURES)}
+    lacking = sum(1 for rows in [*halves.values(), typed] for r in rows
+                  if r["applies"] and not all(f in r["features"] for f in evidence.SENTENCE_FEATURES))
+    if lacking:
+        sys.exit(f"{lacking} questions' sentences have no vectors in their store: run `kb doctor --repair` on it")
     models, report = {}, {}
 
     def fitted(rows: list[dict], names) -> tuple[np.ndarray, float, float]:

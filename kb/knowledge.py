@@ -293,19 +293,32 @@ class KnowledgeBase:
         only = None
         if question.kind == "article_fact" and self.store.count()[0] == 1:
             only = self.store.articles()[0]
-        similarity = self._similarity(question) if question.language != "zh" else None
         return answering.answer(question, hits, script=script, settings=self.settings, use_llm=use_llm,
                                 on_token=on_token, following=self.store.next_passage, only_article=only,
-                                similarity=similarity, model=self.embedder.name)
+                                similarity=self.sentence_similarity(question), model=self.embedder.name)
 
-    def _similarity(self, question):
-        """Cosine of the question against sentences, by the embedder (for questions in another language:
-        an English question shares no words with Chinese sentences, but the multilingual model reads both)."""
-        def similarity(sentences: list[str]) -> list[float]:
+    def sentence_similarity(self, question) -> Callable[[list[str]], list[float] | None]:
+        """Cosines of the question against sentences, by the embedder, from the embedding cache where
+        ingestion put every sentence's vector; None when a sentence has none there (a store from before kb
+        embedded sentences, until `kb doctor --repair`). A question in another language has the missing
+        ones embedded: it shares no words with Chinese sentences, and the multilingual model reads both."""
+        def similarity(sentences: list[str]) -> list[float] | None:
+            import numpy as np
+
             from kb.embed import normalise
+            from kb.embed.cache import text_hash
+            from kb.retrieve import question_vector
 
-            query = normalise(self.embedder.embed_query(question.text))
-            return [float(v) for v in normalise(self.embedder.embed_passages(sentences)) @ query]
+            hashes = [text_hash(s) for s in sentences]
+            vectors = self.store.cached_vectors(hashes)
+            missing = [i for i, h in enumerate(hashes) if h not in vectors]
+            if missing and question.language == "zh":
+                return None
+            if missing:
+                fresh = self.embedder.embed_passages([sentences[i] for i in missing])
+                vectors.update({hashes[i]: fresh[row] for row, i in enumerate(missing)})
+            query = normalise(question_vector(self.embedder, question))
+            return [float(v) for v in normalise(np.stack([vectors[h] for h in hashes])) @ query]
         return similarity
 
     def ask(self, question: str, k: int = 5, *, script: str | None = None, use_llm: bool | None = None,

@@ -217,7 +217,7 @@ def test_weak_evidence_abstains_by_the_fitted_model(drcd_half):
 def test_answering_reads_the_tags_stored_with_the_passages(seed_kb):
     """Part-of-speech tags are computed at ingestion: the same as tagging each sentence, and a question
     that needs them (who, when) runs no tagger."""
-    from kb.retrieve.scoring import sentence_spans
+    from kb.text import sentence_spans
     from kb.text import tagged, tags_within
 
     passages = seed_kb.passages()
@@ -229,6 +229,52 @@ def test_answering_reads_the_tags_stored_with_the_passages(seed_kb):
     for question in ("谁提出了RMP规模之谜?", "美联储什么时候正式终止QT?", "哪家机构预测每月购买450亿?"):
         assert not seed_kb.ask(question, use_llm=False).abstained
     assert tagged.cache_info().misses == 0
+
+
+def test_answering_weighs_sentences_by_the_vectors_embedded_at_ingestion(seed_kb):
+    """Every sentence of every passage is embedded at ingestion into the embedding cache (the vector the
+    embedder gives it); answering looks them up: each sentence it weighs carries its cosine with the
+    question, and nothing is embedded while answering a Chinese question but the question itself."""
+    import numpy as np
+
+    from kb.answer.extractive import score_sentences
+    from kb.embed import normalise
+    from kb.embed.cache import text_hash
+    from kb.text import passage_sentences
+
+    sentences = passage_sentences(p.text for p in seed_kb.passages())
+    cached = seed_kb.store.cached_vectors([text_hash(s) for s in sentences])
+    assert len(sentences) > 50 and len(cached) == len(sentences)
+    sample = sentences[::17]
+    for sentence, vector in zip(sample, seed_kb.embedder.embed_passages(sample)):
+        assert np.allclose(cached[text_hash(sentence)], vector, atol=1e-5)
+    question = seed_kb.read("美联储每月可能购买多少短期国库券?")
+    hits = seed_kb.search(question, k=5)
+    embedder, embedded = seed_kb.embedder, []
+    real = embedder.embed_passages
+    embedder.embed_passages = lambda texts: embedded.append(texts) or real(texts)
+    try:
+        scored, _ = score_sentences(question, hits, seed_kb.sentence_similarity(question))
+    finally:
+        del embedder.embed_passages
+    assert not embedded
+    query = normalise(embedder.embed_query(question.text))
+    for sentence in scored:
+        vector = normalise(cached[text_hash(sentence.hit.passage.text[sentence.start:sentence.end])])
+        assert sentence.meaning == pytest.approx(float(vector @ query), abs=1e-5)
+
+
+def test_evidence_without_the_sentence_cosines_is_judged_by_the_model_fitted_without_them():
+    """A store from before kb embedded sentences has no sentence cosines: its evidence goes to the
+    embedder's model fitted without them, not to a model reading a missing value."""
+    from kb.answer.evidence import EvidenceModel, SENTENCE_FEATURES
+
+    without = EvidenceModel(("best_sentence",), (10.0,), -2.0, 0.5)
+    full = EvidenceModel(("best_sentence",) + SENTENCE_FEATURES, (10.0, 0.0, 0.0), 3.0, 0.5, fallback=without)
+    weak_coverage = {"best_sentence": 0.1}
+    assert without.weak(weak_coverage)
+    assert full.weak(weak_coverage)  # judged by the fallback: the full model alone would call it strong
+    assert not full.weak(weak_coverage | dict.fromkeys(SENTENCE_FEATURES, 0.9))
 
 
 def test_keyword_only_hits_are_judged_without_cosines(drcd_half, monkeypatch):

@@ -85,9 +85,12 @@ def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
     [result] = kb.add_documents([_document()])
     expected = {p.id: p.vector_key for p in kb.passages()}
     assert all(expected.values())
+    as_ingested = kb.ask("美联储什么时候宣布终止缩表?", use_llm=False).text
     kb.store.close()
     # Make it a store as kb wrote it before versions were recorded: no version, no later columns.
     db = sqlite3.connect(tmp_path / "kb" / "kb.sqlite3")
+    # and before kb embedded sentences: the embedding cache holds the passages' vectors only
+    db.execute("DELETE FROM embed_cache WHERE text_hash NOT IN (SELECT vector_key FROM passages)")
     db.execute("ALTER TABLE passages DROP COLUMN vector_key")
     db.execute("ALTER TABLE passages DROP COLUMN page")
     db.execute("ALTER TABLE passages DROP COLUMN tags")
@@ -102,8 +105,13 @@ def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
     assert reopened.store.exact.usable()
     answer = reopened.ask("美联储什么时候宣布终止缩表?", use_llm=False)
     assert not answer.abstained and "2025年12月1日" in answer.text
-    # Its passages have no stored tags (answering tags their sentences live) until `kb doctor --repair`.
+    # Its passages have no stored tags (answering tags their sentences live) and its sentences no vectors
+    # (answering weighs them without) until `kb doctor --repair`.
     assert not any(p.tags for p in reopened.passages())
+    from kb.text import passage_sentences
+
+    sentences = passage_sentences(p.text for p in reopened.passages())
+    assert reopened.sentence_similarity(reopened.read("美联储什么时候宣布终止缩表?"))(sentences) is None
     reopened.store.close()
     from tests.test_store import run_cli
 
@@ -113,13 +121,16 @@ def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
     repaired = run_cli(tmp_path / "kb", "doctor", "--repair")
     assert repaired.returncode == 0, repaired.stderr
     assert f"{len(expected)} passages stored before their part-of-speech tags were kept: tagged" in repaired.stdout
+    assert f"{len(sentences)} sentences stored before kb embedded them: embedded" in repaired.stdout
     assert "note " not in repaired.stdout
     again = KnowledgeBase(Settings(home=tmp_path / "kb"))
+    cosines = again.sentence_similarity(again.read("美联储什么时候宣布终止缩表?"))(sentences)
+    assert cosines is not None and len(cosines) == len(sentences)
     from kb.text import tag_string
 
     assert [p.tags for p in again.passages()] == [tag_string(p.text) for p in again.passages()]
     assert again.store.tag_passages() == 0
-    assert again.ask("美联储什么时候宣布终止缩表?", use_llm=False).text == answer.text
+    assert again.ask("美联储什么时候宣布终止缩表?", use_llm=False).text == as_ingested  # nothing lacking now
 
 
 def test_a_store_from_a_newer_kb_is_refused(tmp_path):

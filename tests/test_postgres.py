@@ -104,8 +104,12 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     tokens = kb.read("美联储什么时候停止缩表?").expanded
     before = kb.store.keyword_candidates(tokens, 20)
     answered = kb.ask("美联储什么时候停止缩表?", use_llm=False).text
+    assert kb.store.embed_sentences(kb.embedder) == 0  # ingestion embedded every sentence
     kb.store.close()
     with psycopg.connect(database, autocommit=True) as conn:
+        # as before kb embedded sentences: the embedding cache holds the passages' vectors only
+        sentences = conn.execute("DELETE FROM embed_cache WHERE text_hash NOT IN (SELECT vector_key FROM passages)"
+                                 ).rowcount
         conn.execute("DROP TABLE keyword_postings")
         conn.execute("ALTER TABLE passages DROP COLUMN tags")
         conn.execute("UPDATE kb_schema SET version = 1")
@@ -116,12 +120,15 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     assert postings(database) > result.passages
     assert kb.store.keyword_candidates(tokens, 20) == before and len(before) > 3
     assert not any(p.tags for p in kb.passages())  # schema 3 adds the column; answering tags these live
-    assert kb.ask("美联储什么时候停止缩表?", use_llm=False).text == answered
+    unrepaired = kb.ask("美联储什么时候停止缩表?", use_llm=False)  # weighing sentences without their cosines
+    assert not unrepaired.abstained and "2025年12月1日" in unrepaired.text
     assert doctor_report(settings)["notes"] and doctor_report(settings)["records"]["untagged"] == result.passages
     assert kb.store.tag_passages() == result.passages  # what `kb doctor --repair` does
     assert all(p.tags for p in kb.passages()) and kb.store.tag_passages() == 0
+    assert sentences > result.passages and kb.store.embed_sentences(kb.embedder) == sentences  # and this
+    assert kb.store.embed_sentences(kb.embedder) == 0
     assert doctor_report(settings)["records"]["untagged"] == 0 and not doctor_report(settings)["notes"]
-    assert kb.ask("美联储什么时候停止缩表?", use_llm=False).text == answered
+    assert kb.ask("美联储什么时候停止缩表?", use_llm=False).text == answered  # as ingested
     with psycopg.connect(database, autocommit=True) as conn:
         assert conn.execute("SELECT version FROM kb_schema").fetchone()[0] == SCHEMA_VERSION
     kb.store.close()
@@ -200,7 +207,13 @@ def test_drcd_same_top10_on_both_backends(tmp_path, database, chroma_server):
         lite.add_document(doc)
     pg = KnowledgeBase(Settings(home=tmp_path / "pg", database_url=database, chroma_url=chroma_server),
                        embedder=lite.embedder)
-    assert pg.store.import_embedding_cache(tmp_path / "lite" / "kb.sqlite3") == lite.store.count()[1]
+    from kb.embed.cache import text_hash
+    from kb.text import passage_sentences
+
+    # every passage's vector and every sentence's
+    keys = {p.vector_key for p in lite.passages()} | {text_hash(s) for s in passage_sentences(
+        p.text for p in lite.passages())}
+    assert pg.store.import_embedding_cache(tmp_path / "lite" / "kb.sqlite3") == len(keys) > lite.store.count()[1]
     for doc in docs:
         pg.add_document(doc)
     assert pg.store.count() == lite.store.count()

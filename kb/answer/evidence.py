@@ -29,10 +29,14 @@ from kb.records import Hit
 from kb.retrieve.question import Question
 
 FEATURES = ("best_sentence", "best_passage", "characters", "keyword", "content_words", "dense", "dense_margin",
-            "score_margin")
+            "score_margin", "sentence_dense", "chosen_dense")
+# The cosines of the question and the sentences: the nearest sentence's, and the chosen one's. Only where the
+# store holds the sentences' vectors (kb embeds them at ingestion; older stores until `kb doctor --repair`).
+SENTENCE_FEATURES = ("sentence_dense", "chosen_dense")
 # Cosines are on the embedder's own scale: these are features only for the model they were fitted with.
-DENSE_FEATURES = ("dense", "dense_margin")
+DENSE_FEATURES = ("dense", "dense_margin") + SENTENCE_FEATURES
 ANY_MODEL = "*"
+WITHOUT_SENTENCES = " without sentences"  # the key of an embedder's model fitted without SENTENCE_FEATURES
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,15 @@ class EvidenceModel:
     weights: tuple[float, ...]
     bias: float
     threshold: float  # abstain below this probability that the answer is in the evidence
+    fallback: EvidenceModel | HandRule | None = None  # for evidence without some of the features
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.bias + sum(w * values[f] for f, w in zip(self.features, self.weights))
         return 1 / (1 + math.exp(-z))
 
     def weak(self, values: dict[str, float]) -> bool:
+        if self.fallback is not None and any(f not in values for f in self.features):
+            return self.fallback.weak(values)
         return self.probability(values) < self.threshold
 
 
@@ -82,11 +89,14 @@ def model_for(embedder: str | None, passages: int) -> EvidenceModel | HandRule:
     `embedder` None: the hits carry no cosines (a keyword-only search), so neither reads them."""
     fitted = _fitted()
     models = fitted.get("models", {})
-    spec = models.get(embedder) if embedder else None
-    spec = spec or models.get(ANY_MODEL)
-    if not spec or passages < fitted.get("min_passages", 0):
-        return HandRule(DENSE_FLOORS.get(embedder or ""))
-    return EvidenceModel(tuple(spec["features"]), tuple(spec["weights"]), spec["bias"], spec["threshold"])
+    rule = HandRule(DENSE_FLOORS.get(embedder or ""))
+    if passages < fitted.get("min_passages", 0):
+        return rule
+    chain = [models.get(embedder), models.get(f"{embedder}{WITHOUT_SENTENCES}")] if embedder else []
+    model: EvidenceModel | HandRule = rule
+    for spec in reversed([s for s in chain + [models.get(ANY_MODEL)] if s]):  # each falls back on the next
+        model = EvidenceModel(tuple(spec["features"]), tuple(spec["weights"]), spec["bias"], spec["threshold"], model)
+    return model
 
 
 def character_bigrams(words: list[str]) -> set[str]:
@@ -97,9 +107,11 @@ def character_bigrams(words: list[str]) -> set[str]:
     return grams
 
 
-def features(question: Question, hits: list[Hit], best_sentence: float, best_passage: float) -> dict[str, float]:
+def features(question: Question, hits: list[Hit], best_sentence: float, best_passage: float,
+             meanings: list[float] | None = None) -> dict[str, float]:
     """What the evidence shows about a (Chinese) question: `best_sentence` and `best_passage` are the
-    IDF-weighted coverages of its content words by the best sentence and the best passage."""
+    IDF-weighted coverages of its content words by the best sentence and the best passage; `meanings`
+    the cosines of the question and the sentences, the chosen sentence's first, when the store has them."""
     content = question.content  # a property, built on each access
     grams = character_bigrams(content)
     characters = max((sum(1 for g in grams if g in h.passage.text) / len(grams) for h in hits), default=0.0) \
@@ -116,4 +128,5 @@ def features(question: Question, hits: list[Hit], best_sentence: float, best_pas
             "keyword": min(keyword, 2.0), "content_words": math.log1p(len(set(content))),
             "dense": cosines[0] if cosines else 0.0,
             "dense_margin": cosines[0] - sum(cosines) / len(cosines) if cosines else 0.0,
-            "score_margin": scores[0] - scores[1] if len(scores) > 1 else 0.0}
+            "score_margin": scores[0] - scores[1] if len(scores) > 1 else 0.0} | (
+        {"sentence_dense": max(meanings), "chosen_dense": meanings[0]} if meanings else {})

@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--repair", action="store_true",
                    help="restore vectors missing from chromadb (from the embedding cache), remove stray ones, "
-                        "tag passages stored before kb kept their part-of-speech tags")
+                        "tag passages stored before kb kept their part-of-speech tags, embed their sentences")
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("migrate", help="copy the store of KB_HOME into PostgreSQL and a chromadb server")

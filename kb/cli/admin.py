@@ -15,13 +15,17 @@ def cmd_doctor(args) -> int:
 
         from kb.knowledge import KnowledgeBase
 
-        store = KnowledgeBase(Settings.from_env()).store
+        knowledge = KnowledgeBase(Settings.from_env())
+        store = knowledge.store
         restored, removed = store.repair_vectors()
         out = sys.stderr if args.json else sys.stdout
         print(f"repair   {restored} vectors restored from the embedding cache, {removed} stray vectors removed", file=out)
         with tqdm(desc="tagging", unit="passage", file=sys.stderr, leave=False) as bar:
             tagged = store.tag_passages(progress=bar.update)
         print(f"repair   {tagged} passages stored before their part-of-speech tags were kept: tagged", file=out)
+        with tqdm(desc="embedding sentences", unit="sentence", file=sys.stderr, leave=False) as bar:
+            embedded = store.embed_sentences(knowledge.embedder, progress=bar.update)
+        print(f"repair   {embedded} sentences stored before kb embedded them: embedded", file=out)
     report = doctor_report(Settings.from_env())
     if args.json:
         _print_json(report)

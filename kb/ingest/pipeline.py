@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator
 from kb.ingest.build import article_head, cut_article
 from kb.ingest.errors import IngestError
 from kb.records import Article, Document, IngestResult, Passage
+from kb.text import passage_sentences
 
 Progress = Callable[[int, int, IngestResult], None]
 Loader = tuple[str, Callable[[], Document]]  # (where it comes from, a call that reads it)
@@ -88,6 +89,9 @@ class Ingestion:
             started = time.perf_counter()
             texts = [embedding_text(item.article, p) for item in new for p in item.passages]
             vectors = self.embedder.embed_passages(texts)
+            # Answering weighs each sentence by its embedding too: embedded here, once, into the
+            # embedding cache, where answering looks them up (kb.answer.extractive).
+            self.embedder.embed_passages(passage_sentences(p.text for item in new for p in item.passages))
             from kb.embed.cache import text_hash
             from kb.store import ArticleWrite
 

@@ -7,13 +7,16 @@ vs 0.925) while a 0.6/0.4 score mix beat both (0.939); see README, "Retrieval".
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from kb.records import Hit
 from kb.retrieve.question import Question, normalize_query, read_question
 from kb.retrieve.scoring import LENGTH_PIVOT, best_sentence_coverage, bm25, bm25_idf, fuse, minmax
 
-__all__ = ["Question", "keyword_search", "normalize_query", "read_question", "search"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["Question", "keyword_search", "normalize_query", "question_vector", "read_question", "search"]
 
 CANDIDATES = 50
 RERANK_DEPTH = 10  # the fused top 10 are re-ranked ...
@@ -39,6 +42,13 @@ def keyword_search(store, tokens: Sequence[str], k: int, article_ids: Sequence[s
     return bm25(candidates, weights, length_pivot)
 
 
+def question_vector(embedder, question: Question) -> np.ndarray:
+    """The question's embedding by this embedder, computed once per question."""
+    if embedder.name not in question.vectors:
+        question.vectors[embedder.name] = embedder.embed_query(question.text)
+    return question.vectors[embedder.name]
+
+
 def search(store, embedder, question: Question, *, k: int = 5, mode: str = "hybrid",
            keyword_weight: float = 0.4, rerank_weight: float = 1.0, length_pivot: float = LENGTH_PIVOT,
            article_id: str | None = None, source: str | None = None,
@@ -59,7 +69,7 @@ def search(store, embedder, question: Question, *, k: int = 5, mode: str = "hybr
                                  weights=question.keyword_weights)
     dense: list[tuple[str, float]] = []
     if mode in ("hybrid", "dense"):
-        vector = embedder.embed_query(question.text)
+        vector = question_vector(embedder, question)
         dense = store.dense_search(vector, pool, allowed)
         if mode == "hybrid":
             # Exact cosines for the keyword candidates HNSW did not return: beside many unrelated

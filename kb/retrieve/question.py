@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from kb.retrieve.scoring import bm25_idf, coverage_idf
 from kb.text import convert, data_lines, expand_query, named_terms, synonyms, tokenize_query
+
+if TYPE_CHECKING:
+    import numpy as np
 
 KINDS = ("article_fact", "list", "reason", "definition", "time", "quantity", "person", "organisation", "place",
          "comparison", "method", "yesno", "other")
@@ -93,6 +97,8 @@ class Question:
     fact: str | None = None  # for article_fact: the record field asked for
     frequencies: dict[str, int] = field(default_factory=dict, repr=False)  # document frequency of every word above
     total: int = 0  # passages in the store when it was read
+    # Its embedding by each model that embedded it: retrieval computes it, answering weighs sentences with it.
+    vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def content(self) -> list[str]:

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from typing import Sequence
 
-from kb.text import split_sentences, synonyms, token_set
+from kb.text import sentence_spans, synonyms, token_set
 
 # Jieba tokens of a full passage (300 characters; DRCD prose runs ~0.47 tokens a character): the
 # length BM25 calls normal, fixed so that scores do not depend on what else the store holds.
@@ -45,15 +45,6 @@ def coverage(weights: dict[str, float], tokens: set[str]) -> float:
     """Share of the question's IDF mass found among `tokens`; a synonym counts as the word itself."""
     mass = sum(weights.values())
     return sum(w for t, w in weights.items() if not synonyms(t).isdisjoint(tokens)) / mass if mass else 0.0
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a multi-line passage text."""
-    spans, offset = [], 0
-    for line in text.split("\n"):
-        spans += split_sentences(line, offset)
-        offset += len(line) + 1
-    return spans
 
 
 def best_sentence_coverage(weights: dict[str, float], text: str) -> float:

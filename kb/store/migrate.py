@@ -21,7 +21,9 @@ def copy_store(settings: Settings, to: str, chroma_url: str | None,
     `chroma_url`; returns {"articles", "passages", "skipped", "from_cache", "from_chromadb"}."""
     import numpy as np
 
+    from kb.embed.cache import text_hash
     from kb.store import ArticleWrite, Store
+    from kb.text import passage_sentences
 
     if settings.database_url:
         raise StoreError("kb migrate copies the SQLite store of KB_HOME: unset KB_DATABASE_URL")
@@ -63,9 +65,12 @@ def copy_store(settings: Settings, to: str, chroma_url: str | None,
                 totals["from_chromadb"] += len(missing)
                 vectors = np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
                 writes.append(ArticleWrite(article, passages, vectors))
-            # the cache rows of these passages, so that the target can search exactly and re-ingest cheaply
+            # the cache rows of these passages, so that the target can search exactly and re-ingest cheaply,
+            # and of their sentences, which answering weighs by their cosines with the question
             target.cache_vectors({p.vector_key: v for w in writes for p, v in zip(w.passages, w.vectors)
                                   if p.vector_key})
+            target.cache_vectors(source.cached_vectors([text_hash(s) for s in passage_sentences(
+                p.text for w in writes for p in w.passages)]))
             target.add_articles(writes)
             totals["articles"] += len(writes)
             totals["passages"] += sum(len(w.passages) for w in writes)

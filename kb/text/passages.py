@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 # A sentence ends at 。！？； (full or half width) or an ellipsis, plus any closing quotes/brackets.
 _SENTENCE_END = re.compile(r"(?:[。！？；!?;]|……|\.{3})+[」』”’\"'）)】]*")
@@ -63,6 +64,20 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
         if end - trail > start + lead:
             result.append((offset + start + lead, offset + end - trail))
     return result
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a multi-line passage text."""
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        spans += split_sentences(line, offset)
+        offset += len(line) + 1
+    return spans
+
+
+def passage_sentences(texts: Iterable[str]) -> list[str]:
+    """The distinct sentences of passage texts, as answering weighs them."""
+    return list(dict.fromkeys(text[a:b] for text in texts for a, b in sentence_spans(text)))
 
 
 def _latin_stops(text: str, start: int, end: int) -> list[int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from kb.answer.render import citation_for
 from kb.records import Citation, Hit
-from kb.retrieve.scoring import sentence_spans
+from kb.text import sentence_spans
 from kb.text import convert
 
 # A marker group: [1] [1,2] [1-3] [^1], in half- or full-width brackets, full-width digits included.
