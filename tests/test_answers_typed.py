@@ -3,6 +3,7 @@ set's floors, article facts, questions in English, lists, calibrated abstention,
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -70,7 +71,9 @@ def test_a_list_question_quotes_the_items_not_the_lead_in_alone(seed_kb):
     assert "维护派" in answer.text and "回补派" in answer.text
     answer = seed_kb.ask("RMP选择短期国库券的三个原因是什么?", use_llm=False)
     for item in ("风险特征相似", "避免额外刺激", "协同财政部发债策略"):
-        assert item in answer.text, item
+        assert answer.text.count(item) == 1, item  # quoted, once: the third is also a sentence chosen after the list
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert numbers == list(range(1, len(answer.citations) + 1))  # every citation quoted once, in order
 
 
 def test_questions_the_article_does_not_answer_abstain(seed_kb):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from kb.config import Settings
+from kb.text import passage_sentences
 from tests.conftest import ROOT
 
 TOPICS = ["美联储", "比特币", "国债收益率", "通胀", "非农就业", "黄金", "原油", "人民币", "日元", "欧元"]
@@ -47,6 +48,11 @@ def make_folder(folder: Path, count: int, *, bad_after: int, duplicate_of: int |
             (folder / f"{replace_after:02d}{name}.md").write_text(
                 f"---\ntitle: 会议纪要\nurl: https://example.com/minutes\n---\n\n"
                 f"会议纪要{version}记录了委员们对利率路径的讨论。{version}的措辞与另一版不同。\n", encoding="utf-8")
+
+
+def split_embedded(texts: list[str]) -> tuple[list[str], list[str]]:
+    """The passages' texts (title, newline, text) and the sentences' (one line each) among embedded texts."""
+    return [t for t in texts if "\n" in t], [t for t in texts if "\n" not in t]
 
 
 class CountingEmbedder:
@@ -118,9 +124,12 @@ def test_folder_ingests_in_batches_with_statuses_in_order(tmp_path, use_embedder
     assert kb.article(status["20w.md"].article_id) is None and kb.article(status["20x.md"].article_id)
     others = [r.status for name, r in status.items() if name not in ("12z.txt", "05y.txt", "20x.md")]
     assert others == ["added"] * 31
-    # one embedder call per batch (34 inputs in batches of 10), each passage embedded once
+    # one embedder call per batch (34 inputs in batches of 10), each passage and each sentence embedded once
     assert len(kb.embedder.calls) == 4
-    assert len(kb.embedder.embedded) == sum(r.passages for r in results if r.status in ("added", "replaced"))
+    passages, sentences = split_embedded(kb.embedder.embedded)
+    assert len(passages) == sum(r.passages for r in results if r.status in ("added", "replaced"))
+    assert len(sentences) == len(set(sentences)) and set(sentences) >= set(passage_sentences(
+        p.text for p in kb.passages()))
     assert assert_consistent(kb) == sum(a.passage_count for a in kb.articles())
     assert len(kb.articles()) == 31
     assert all(r.seconds > 0 for r in results)
@@ -207,8 +216,10 @@ def test_killed_bulk_ingestion_resumes_without_re_embedding(tmp_path, use_embedd
     resumed = {t for call in kb.embedder.calls for t in call}
     first_two = {f"{a.title}\n{p.text}" for r in results[:16] if r.article_id
                  for a in [kb.article(r.article_id)] for p in kb.passages(r.article_id)}
-    assert cached_before == len(first_two) and not resumed & first_two
-    assert len(kb.embedder.embedded) == sum(r.passages for r in results[16:])
+    first_sentences = set(passage_sentences(p.text for r in results[:16] if r.article_id
+                                            for p in kb.passages(r.article_id)))
+    assert cached_before == len(first_two | first_sentences) and not resumed & (first_two | first_sentences)
+    assert len(split_embedded(kb.embedder.embedded)[0]) == sum(r.passages for r in results[16:])
     assert assert_consistent(kb) == sum(r.passages for r in results)
 
 

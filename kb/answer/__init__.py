@@ -1,6 +1,10 @@
 """Answer stage: compose a cited answer from retrieved passages.
 
     extractive.py  the default: the best sentences quoted, or an abstention
+    kinds.py       what an answer of each kind looks like in a sentence (amounts, dates, names…)
+    lists.py       the items after a lead-in that ends in a colon
+    evidence.py    whether the evidence holds the answer: a fitted model (data/abstention.json)
+    facts.py       article facts (author, date, source…) answered from the record
     render.py      text in the asked script, citations
     llm/           with KB_LLM_BASE_URL: an OpenAI-compatible model writes the answer from the same
                    passages; its markers are checked, and any failure falls back to the extractive answer

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from kb.answer import evidence, kinds
+from kb.answer import evidence, kinds, lists
 from kb.answer.render import citation_for, in_script, no_answer_text
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
@@ -49,13 +49,10 @@ KEEP_RATIO = 0.6
 # much: it reads a paraphrase that shares few words. First quoted sentence holds the answer: DRCD dev
 # 0.814 -> 0.827 (weight 1.0: 0.825, 0.3: 0.824), CMRC trial 0.666 -> 0.668 (1.0: 0.652); README "Answers".
 MEANING_WEIGHT = 0.6
-MAX_ITEMS = 6  # list items quoted after a lead-in
 # A question's amount or date must show in a sentence covering at least this share of what the best sentence
 # covers: on the typed set, answerable questions measured 0.54 or more, unanswerable ones 0.04 or less.
 KIND_EVIDENCE = 0.3
 SOURCES_NOTE = "The sources are in Chinese; the answer quotes them as written."
-_ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)")
-_LEAD_IN = re.compile(r"[:：]\s*$")
 _DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|\bhow long\b|\bhow many (years|months|days)\b")
 # A sentence that opens on 他/他们/其/该/此… refers back to the one before it; others stand alone.
 _ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前者|后者)")
@@ -259,9 +256,10 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
 
     def quote(hit: Hit, start: int, end: int) -> str:
         key = (hit.passage.id, start)
-        if key not in numbers:
-            numbers[key] = len(citations) + 1
-            citations.append(citation_for(numbers[key], hit, start, end))
+        if key in numbers:
+            return ""  # quoted already: a chosen sentence that is also an item of a list quoted before it
+        numbers[key] = len(citations) + 1
+        citations.append(citation_for(numbers[key], hit, start, end))
         cite = citations[numbers[key] - 1]
         return in_script(cite.sentence, cite.sentence_original, hit.article.script, script) + f"[{numbers[key]}]"
 
@@ -273,8 +271,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         parts.append(quote(item.hit, item.start, item.end))
         if context and not refers:
             parts.append(quote(item.hit, *item.leans_on))  # the sentence that answers first, its context after
-        if _LEAD_IN.search(item.hit.passage.text[item.start:item.end]):
-            parts += [quote(hit, start, end) for hit, start, end in _items_after(item, following)]
+        if lists.is_lead_in(item.hit.passage.text[item.start:item.end]):
+            parts += [quote(hit, start, end) for hit, start, end in lists.items_after(item.hit, item.end, following)]
     short = _short_answer(question, chosen[0])
     text = "".join(parts)
     warnings = []
@@ -298,40 +296,6 @@ def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
             chosen.append(candidate)
             quoted.add(sentence)
     return chosen
-
-
-def _items_after(lead: ScoredSentence, following) -> list[tuple[Hit, int, int]]:
-    """The first sentence of each list item after a lead-in ("市场主要分为两大阵营:"), in its passage and,
-    when the list runs on, in the next one. Items at the first item's indent only (not their sub-points)."""
-    items: list[tuple[Hit, int, int]] = []
-    hit, offset, indent = lead.hit, lead.end, None
-    seen: set[str] = set()
-    for continuation in (False, True):
-        text = hit.passage.text
-        line_end = text.find("\n", offset)
-        position = line_end + 1 if line_end >= 0 else len(text)
-        for line in text[position:].split("\n"):
-            if len(items) >= MAX_ITEMS:
-                return items
-            stripped = line.strip()
-            if stripped and _ITEM.match(line):
-                depth = len(line) - len(line.lstrip())
-                indent = depth if indent is None else indent
-                if depth == indent:
-                    spans = sentence_spans(line) or [(0, len(line))]
-                    start, end = position + spans[0][0], position + spans[0][1]
-                    if text[start:end] not in seen:
-                        seen.add(text[start:end])
-                        items.append((hit, start, end))
-            elif stripped and items:
-                return items  # the list ended
-            position += len(line) + 1
-        nxt = following(hit.passage) if following and not continuation else None
-        if nxt is None:
-            break
-        # The next passage repeats the last sentence of this one: it starts inside the last item.
-        hit, offset = Hit(passage=nxt, article=hit.article, score=hit.score), 0
-    return items
 
 
 def _short_answer(question: Question, top: ScoredSentence) -> str | None:

@@ -88,10 +88,10 @@ class Ingestion:
         if new:
             started = time.perf_counter()
             texts = [embedding_text(item.article, p) for item in new for p in item.passages]
-            vectors = self.embedder.embed_passages(texts)
-            # Answering weighs each sentence by its embedding too: embedded here, once, into the
-            # embedding cache, where answering looks them up (kb.answer.extractive).
-            self.embedder.embed_passages(passage_sentences(p.text for item in new for p in item.passages))
+            # Answering weighs each sentence by its embedding too: embedded here, in the same call, into
+            # the embedding cache, where answering looks them up (kb.answer.extractive).
+            sentences = passage_sentences(p.text for item in new for p in item.passages)
+            vectors = self.embedder.embed_passages(texts + sentences)[:len(texts)]
             from kb.embed.cache import text_hash
             from kb.store import ArticleWrite
 

@@ -1,0 +1,52 @@
+"""Lists in the passages: a sentence that ends in a colon leads in to items ("市场主要分为两大阵营:"
+then 「维护派」… and 「回补派」…), which the answer quotes after it rather than the lead-in alone."""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from kb.records import Hit, Passage
+from kb.text import sentence_spans
+
+MAX_ITEMS = 6  # list items quoted after a lead-in
+_ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)")
+_LEAD_IN = re.compile(r"[:：]\s*$")
+
+
+def is_lead_in(sentence: str) -> bool:
+    return bool(_LEAD_IN.search(sentence))
+
+
+def items_after(lead: Hit, end: int, following: Callable[[Passage], Passage | None] | None
+                ) -> list[tuple[Hit, int, int]]:
+    """The first sentence of each list item after the lead-in ending at `end` in `lead`'s passage, there and,
+    when the list runs on, in the next one. Items at the first item's indent only (not their sub-points)."""
+    items: list[tuple[Hit, int, int]] = []
+    hit, offset, indent = lead, end, None
+    seen: set[str] = set()
+    for continuation in (False, True):
+        text = hit.passage.text
+        line_end = text.find("\n", offset)
+        position = line_end + 1 if line_end >= 0 else len(text)
+        for line in text[position:].split("\n"):
+            if len(items) >= MAX_ITEMS:
+                return items
+            stripped = line.strip()
+            if stripped and _ITEM.match(line):
+                depth = len(line) - len(line.lstrip())
+                indent = depth if indent is None else indent
+                if depth == indent:
+                    spans = sentence_spans(line) or [(0, len(line))]
+                    start, end = position + spans[0][0], position + spans[0][1]
+                    if text[start:end] not in seen:
+                        seen.add(text[start:end])
+                        items.append((hit, start, end))
+            elif stripped and items:
+                return items  # the list ended
+            position += len(line) + 1
+        nxt = following(hit.passage) if following and not continuation else None
+        if nxt is None:
+            break
+        # The next passage repeats the last sentence of this one: it starts inside the last item.
+        hit, offset = Hit(passage=nxt, article=hit.article, score=hit.score), 0
+    return items
