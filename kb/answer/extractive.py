@@ -25,7 +25,7 @@ from kb.answer import evidence, kinds, lists
 from kb.answer.render import citation_for, in_script, no_answer_text
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
-from kb.retrieve.scoring import coverage as term_coverage
+from kb.retrieve.scoring import coverage as term_coverage, minmax
 from kb.text import convert, sentence_spans, synonyms, tags_within, token_set
 
 ABSTAIN_COVERAGE = 0.05  # the best passage must hold at least this share of the question's IDF mass
@@ -157,28 +157,26 @@ def score_sentences(question: Question, hits: list[Hit],
             previous_tokens, previous_end, previous = tokens, end, (start, end)
         best_coverage = max(best_coverage, term_coverage(weights, passage_tokens | heading))
     cosines = similarity([s.hit.passage.text[s.start:s.end] for s in scored]) if similarity and scored else None
-    if cosines is not None:
-        low, high = min(cosines), max(cosines)
-        for sentence, meaning in zip(scored, cosines):
-            sentence.meaning = meaning
-            if question.language == "zh":  # scaled to [0, 1] among the sentences: cosines differ by model
-                sentence.lift = MEANING_WEIGHT * ((meaning - low) / (high - low) if high > low else 1.0)
-                sentence.base += sentence.lift
-                sentence.score = sentence.base
+    # scaled to [0, 1] among the sentences: cosines are on each model's own scale
+    scaled = minmax(list(enumerate(cosines))) if cosines is not None else {}
+    for index, (sentence, cosine) in enumerate(zip(scored, cosines or [])):
+        sentence.meaning = cosine
+        if question.language == "zh":
+            sentence.lift = MEANING_WEIGHT * scaled[index]
+            sentence.base += sentence.lift
+            sentence.score = sentence.base
     judged = SentenceScores(question, scored)
     if cosines is not None and question.language != "zh":
         for sentence in scored:
             judged.holds(sentence)
-        _score_by_meaning(scored, question.kind)
+        _score_by_meaning(scored, [scaled[i] for i in range(len(scored))], question.kind)
         judged.sort(key=lambda s: -s.score)
     return judged, best_coverage
 
 
-def _score_by_meaning(scored: list[ScoredSentence], kind: str) -> None:
-    """Coverage replaced by the sentences' similarity to the question, scaled to [0, 1] among them."""
-    low, high = min(s.meaning for s in scored), max(s.meaning for s in scored)
-    for sentence in scored:
-        meaning = (sentence.meaning - low) / (high - low) if high > low else 1.0
+def _score_by_meaning(scored: list[ScoredSentence], scaled: list[float], kind: str) -> None:
+    """Coverage replaced by the sentences' similarity to the question (`scaled`: to [0, 1] among them)."""
+    for sentence, meaning in zip(scored, scaled):
         sentence.score = COVERAGE_WEIGHT * meaning + (1 - COVERAGE_WEIGHT) * sentence.hit.score
         if kind in kinds.SHORT_KINDS or kind in ("definition", "reason"):
             sentence.score += KIND_WEIGHT_OTHER_LANGUAGE * sentence.holds

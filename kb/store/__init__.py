@@ -228,18 +228,18 @@ class Store:
     def embed_sentences(self, embedder, progress: Callable[[int], None] | None = None, chunk: int = 256) -> int:
         """Embed into the embedding cache the sentences of passages stored before kb embedded them (answering
         weighs a sentence by its cosine with the question only where all it weighs have one). Returns how many."""
-        from kb.embed.cache import CachedEmbedder, text_hash
+        from kb.embed.cache import text_hash
         from kb.text import passage_sentences
 
         sentences = passage_sentences(p.text for p in self.passages())
         hashes = [text_hash(s) for s in sentences]
         cached = self.cached_vectors(hashes)
-        todo = [s for s, h in zip(sentences, hashes) if h not in cached]
-        caching = CachedEmbedder(embedder, self)
+        todo = [(s, h) for s, h in zip(sentences, hashes) if h not in cached]
         for begin in range(0, len(todo), chunk):
-            caching.embed_passages(todo[begin:begin + chunk])  # each chunk cached as it comes: resumable
+            texts, keys = zip(*todo[begin:begin + chunk])
+            self.cache_vectors(dict(zip(keys, embedder.embed_passages(list(texts)))))  # chunk by chunk: resumable
             if progress:
-                progress(len(todo[begin:begin + chunk]))
+                progress(len(texts))
         return len(todo)
 
     # -- reads ------------------------------------------------------------------------------------
