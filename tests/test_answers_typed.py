@@ -27,7 +27,8 @@ def test_typed_question_set_floors(seed_kb):
 
 def test_article_facts_are_answered_from_the_record(seed_kb):
     for question, expected in (("这篇文章是谁写的?", "王永利"), ("這篇文章是什麼時候發布的?", "2025-12-10 06:35"),
-                               ("What is the source of this article?", "MarsBit")):
+                               ("What is the source of this article?", "MarsBit"),
+                               ("这篇稿件发在哪个平台上?", "MarsBit"), ("When was the piece posted?", "06:35")):
         answer = seed_kb.ask(question, use_llm=False)
         assert not answer.abstained and expected in answer.text, question
         [citation] = answer.citations
@@ -76,10 +77,22 @@ def test_a_list_question_quotes_the_items_not_the_lead_in_alone(seed_kb):
     assert numbers == list(range(1, len(answer.citations) + 1))  # every citation quoted once, in order
 
 
+def test_a_sentence_stands_under_its_item_and_a_sentence_that_asks_is_no_answer(seed_kb):
+    # "• 结果:回购市场…" stands under "3. 情景C:政策失误…": that item's words are its context, and a
+    # question asking which items quotes the item's own sub-items after it, not the next scenario's.
+    answer = seed_kb.ask("情景C会带来哪些后果?", use_llm=False)
+    assert "情景C" in answer.citations[0].sentence
+    assert any("回购市场再次爆发危机" in citation.sentence for citation in answer.citations[1:3])
+    # "RMP如何影响风险资产?" repeats the question's words, and introduces the answer rather than giving it.
+    answer = seed_kb.ask("RMP通过哪两条渠道影响风险资产?", use_llm=False)
+    assert not answer.abstained and not answer.citations[0].sentence.rstrip().endswith(("?", "？"))
+
+
 def test_questions_the_article_does_not_answer_abstain(seed_kb):
     for question in ("斯蒂芬·米兰是哪一年被任命为美联储理事的?",  # no date about him
                      "文中情景D的机率是多少?",  # there is no scenario D
                      "VIX指数在文章发布时是多少点?",  # VIX is named, its level is not
+                     "标普500指数年底会涨到多少点?",  # amounts in 亿美元 and %, none in 点
                      "How old is the author of this article?",  # no age (岁) anywhere
                      "What gold price per ounce does the author forecast for 2026?"):  # no price per ounce
         assert seed_kb.ask(question, use_llm=False).abstained, question

@@ -33,6 +33,7 @@ _ASKED_UNITS = (
     (re.compile(r"盎司|\bounces?\b"), re.compile(r"盎司")),
     (re.compile(r"多少个?基点|\bbasis points?\b"), re.compile(r"基点|bp", re.I)),
     (re.compile(r"多少人|\bhow many people\b"), re.compile(r"人|位|名")),
+    (re.compile(r"多少点|\bhow many points\b"), re.compile(r"点")),  # an index's level or move
 )
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")

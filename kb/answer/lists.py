@@ -1,5 +1,6 @@
 """Lists in the passages: a sentence that ends in a colon leads in to items ("市场主要分为两大阵营:"
-then 「维护派」… and 「回补派」…), which the answer quotes after it rather than the lead-in alone."""
+then 「维护派」… and 「回补派」…), which the answer quotes after it rather than the lead-in alone; so
+does, for a question asking which items, a list item with sub-items."""
 from __future__ import annotations
 
 import re
@@ -15,6 +16,19 @@ _LEAD_IN = re.compile(r"[:：]\s*$")
 
 def is_lead_in(sentence: str) -> bool:
     return bool(_LEAD_IN.search(sentence))
+
+
+def leads_sub_items(text: str, start: int, end: int) -> bool:
+    """Whether the sentence text[start:end] ends a list item that has sub-items ("3. 情景C:政策失误…" over
+    "• 美联储仅购买35亿美元。" and "• 结果:…"): they are what the item stands for."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    if line_end < 0 or text[end:line_end].strip() or not _ITEM.match(line):
+        return False
+    following = next((candidate for candidate in text[line_end + 1:].split("\n") if candidate.strip()), "")
+    depth = len(line) - len(line.lstrip())
+    return bool(_ITEM.match(following)) and len(following) - len(following.lstrip()) > depth
 
 
 def items_after(lead: Hit, end: int, following: Callable[[Passage], Passage | None] | None
@@ -35,6 +49,8 @@ def items_after(lead: Hit, end: int, following: Callable[[Passage], Passage | No
             if stripped and _ITEM.match(line):
                 depth = len(line) - len(line.lstrip())
                 indent = depth if indent is None else indent
+                if depth < indent:
+                    return items  # the sub-items of an item ended at the next item
                 if depth == indent:
                     spans = sentence_spans(line) or [(0, len(line))]
                     start, end = position + spans[0][0], position + spans[0][1]

@@ -7,7 +7,8 @@ from kb.text.convert import (
     to_script,
     has_traditional_only,
 )
-from kb.text.passages import split_sentences, cut_passages, passage_sentences, PassageSpan, sentence_spans
+from kb.text.passages import (split_sentences, cut_passages, outline, passage_sentences, PassageSpan,
+                             sentence_spans)
 from kb.text.tokens import (data_lines, expand_query, named_terms, synonyms, tag_string, tagged, tags_within, token_set,
                             tokenize, tokenize_query)
 
@@ -21,6 +22,7 @@ __all__ = [
     "split_sentences",
     "sentence_spans",
     "passage_sentences",
+    "outline",
     "cut_passages",
     "PassageSpan",
     "tokenize",

@@ -75,6 +75,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def outline(text: str) -> list[tuple[int, int, str, int]]:
+    """(start, end, kind, indent) of each non-blank line of a text, kind "heading", "item", "lead" (a line
+    ending with a colon) or "para": what a sentence stands under (a heading, the item it is a sub-item of)."""
+    return [(line.start, line.end, line.kind, line.indent) for line in _classify(text)]
+
+
 def passage_sentences(texts: Iterable[str]) -> list[str]:
     """The distinct sentences of passage texts, as answering weighs them."""
     return list(dict.fromkeys(text[a:b] for text in texts for a, b in sentence_spans(text)))
