@@ -118,6 +118,7 @@ def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
     looked = run_cli(tmp_path / "kb", "doctor")
     assert looked.returncode == 0, looked.stderr  # slower, not wrong: a note, not a problem
     assert f"note     {len(expected)} passages stored without their part-of-speech tags" in looked.stdout
+    assert f"note     {len(sentences)} sentences stored before kb embedded them" in looked.stdout
     repaired = run_cli(tmp_path / "kb", "doctor", "--repair")
     assert repaired.returncode == 0, repaired.stderr
     assert f"{len(expected)} passages stored before their part-of-speech tags were kept: tagged" in repaired.stdout
@@ -130,6 +131,11 @@ def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
 
     assert [p.tags for p in again.passages()] == [tag_string(p.text) for p in again.passages()]
     assert again.store.tag_passages() == 0
+
+    def no_model():
+        raise AssertionError("the model was loaded with nothing to embed")
+
+    assert again.store.embed_sentences(no_model) == 0
     assert again.ask("美联储什么时候宣布终止缩表?", use_llm=False).text == as_ingested  # nothing lacking now
 
 

@@ -104,7 +104,7 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     tokens = kb.read("美联储什么时候停止缩表?").expanded
     before = kb.store.keyword_candidates(tokens, 20)
     answered = kb.ask("美联储什么时候停止缩表?", use_llm=False).text
-    assert kb.store.embed_sentences(kb.embedder) == 0  # ingestion embedded every sentence
+    assert kb.store.embed_sentences(lambda: kb.embedder) == 0  # ingestion embedded every sentence
     kb.store.close()
     with psycopg.connect(database, autocommit=True) as conn:
         # as before kb embedded sentences: the embedding cache holds the passages' vectors only
@@ -116,6 +116,7 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     from kb.store.doctor import doctor_report
 
     assert doctor_report(settings)["records"]["untagged"] == result.passages  # no column yet: none tagged
+    assert doctor_report(settings)["records"]["unembedded_sentences"] == sentences
     kb = KnowledgeBase(settings, embedder=kb.embedder)
     assert postings(database) > result.passages
     assert kb.store.keyword_candidates(tokens, 20) == before and len(before) > 3
@@ -125,8 +126,8 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     assert doctor_report(settings)["notes"] and doctor_report(settings)["records"]["untagged"] == result.passages
     assert kb.store.tag_passages() == result.passages  # what `kb doctor --repair` does
     assert all(p.tags for p in kb.passages()) and kb.store.tag_passages() == 0
-    assert sentences > result.passages and kb.store.embed_sentences(kb.embedder) == sentences  # and this
-    assert kb.store.embed_sentences(kb.embedder) == 0
+    assert sentences > result.passages and kb.store.embed_sentences(lambda: kb.embedder) == sentences  # and this
+    assert kb.store.embed_sentences(lambda: kb.embedder) == 0
     assert doctor_report(settings)["records"]["untagged"] == 0 and not doctor_report(settings)["notes"]
     assert kb.ask("美联储什么时候停止缩表?", use_llm=False).text == answered  # as ingested
     with psycopg.connect(database, autocommit=True) as conn:

@@ -24,7 +24,7 @@ def cmd_doctor(args) -> int:
             tagged = store.tag_passages(progress=bar.update)
         print(f"repair   {tagged} passages stored before their part-of-speech tags were kept: tagged", file=out)
         with tqdm(desc="embedding sentences", unit="sentence", file=sys.stderr, leave=False) as bar:
-            embedded = store.embed_sentences(knowledge.embedder, progress=bar.update)
+            embedded = store.embed_sentences(lambda: knowledge.embedder, progress=bar.update)
         print(f"repair   {embedded} sentences stored before kb embedded them: embedded", file=out)
     report = doctor_report(Settings.from_env())
     if args.json:

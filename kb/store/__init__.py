@@ -225,9 +225,11 @@ class Store:
                     progress(len(rows))
         return len(todo)
 
-    def embed_sentences(self, embedder, progress: Callable[[int], None] | None = None, chunk: int = 256) -> int:
+    def embed_sentences(self, embedder: Callable[[], object], progress: Callable[[int], None] | None = None,
+                        chunk: int = 256) -> int:
         """Embed into the embedding cache the sentences of passages stored before kb embedded them (answering
-        weighs a sentence by its cosine with the question only where all it weighs have one). Returns how many."""
+        weighs a sentence by its cosine with the question only where all it weighs have one). Returns how many.
+        `embedder()` gives the embedder: it is loaded only when some sentence lacks a vector."""
         from kb.embed.cache import text_hash
         from kb.text import passage_sentences
 
@@ -235,6 +237,8 @@ class Store:
         hashes = [text_hash(s) for s in sentences]
         cached = self.cached_vectors(hashes)
         todo = [(s, h) for s, h in zip(sentences, hashes) if h not in cached]
+        if todo:
+            embedder = embedder()
         for begin in range(0, len(todo), chunk):
             texts, keys = zip(*todo[begin:begin + chunk])
             self.cache_vectors(dict(zip(keys, embedder.embed_passages(list(texts)))))  # chunk by chunk: resumable

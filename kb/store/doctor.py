@@ -1,6 +1,7 @@
 """`kb doctor`: which backends the settings choose, whether they answer, the schema version and the
 counts that must agree (articles, passages, keyword rows, vectors), and the passages stored without
-their part-of-speech tags (slower to answer from, not wrong). Read-only: it opens no Store
+their part-of-speech tags and the sentences without their vectors (answers from them are slower or
+weigh less, not wrong). Read-only: it opens no Store
 (opening one migrates and recovers), only connections of its own."""
 from __future__ import annotations
 
@@ -29,10 +30,13 @@ def _records_sqlite(settings: Settings) -> dict:
                 untagged = count("passages WHERE tags IS NULL")
             except sqlite3.OperationalError:  # a store older than the column: none of its passages has tags
                 untagged = count("passages")
+            texts = [row[0] for row in db.execute("SELECT text FROM passages")]
+            cached = {row[0] for row in db.execute("SELECT text_hash FROM embed_cache WHERE model=?",
+                                                   (model[0] if model else "",))}
             return {**report, "reachable": True, "exists": True, "schema_version": schema.version(db),
                     "articles": count("articles"), "passages": count("passages"), "keyword_rows": count("passage_fts"),
                     "journal": count("journal"), "embed_model": model[0] if model else None,
-                    "untagged": untagged}
+                    "untagged": untagged, "unembedded_sentences": _unembedded(texts, cached)}
         finally:
             db.close()
     except sqlite3.Error as exc:
@@ -62,16 +66,27 @@ def _records_postgres(settings: Settings) -> dict:
                 untagged = count("passages")
             model = conn.execute("SELECT value FROM meta WHERE key='embed_model'").fetchone()
             library = conn.execute("SELECT value FROM meta WHERE key='library'").fetchone()
+            texts = [row[0] for row in conn.execute("SELECT text FROM passages")]
+            cached = {row[0] for row in conn.execute("SELECT text_hash FROM embed_cache WHERE model=%s",
+                                                     (model[0] if model else "",))}
             return {**report, "reachable": True, "exists": True, "schema_version": version,
                     "library": library[0] if library else None,
                     "articles": count("articles"), "passages": count("passages"),
                     "keyword_rows": count("passage_keywords"), "journal": count("journal"),
                     "embed_model": model[0] if model else None,
-                    "untagged": untagged}
+                    "untagged": untagged, "unembedded_sentences": _unembedded(texts, cached)}
     except ImportError as exc:
         return {**report, "reachable": False, "error": f"psycopg is not installed ({exc}): pip install 'kb[postgres]'"}
     except Exception as exc:  # the driver's errors: one line is what the report needs
         return {**report, "reachable": False, "error": postgres._reason(exc)}
+
+
+def _unembedded(passage_texts: list[str], cached: set[str]) -> int:
+    """How many distinct sentences of the passages have no vector in the embedding cache."""
+    from kb.embed.cache import text_hash
+    from kb.text import passage_sentences
+
+    return sum(1 for sentence in passage_sentences(passage_texts) if text_hash(sentence) not in cached)
 
 
 def _vectors(settings: Settings, model: str, library: str | None) -> dict:
@@ -125,6 +140,9 @@ def doctor_report(settings: Settings) -> dict:
     if records.get("untagged"):
         notes.append(f"{records['untagged']} passages stored without their part-of-speech tags: answers tag them "
                      "as they go (slower, not wrong); `kb doctor --repair` stores them")
+    if records.get("unembedded_sentences"):
+        notes.append(f"{records['unembedded_sentences']} sentences stored before kb embedded them: answers weigh "
+                     "sentences without their meaning until `kb doctor --repair` embeds them")
     return {"records": records, "vectors": vectors, "ok": not problems, "problems": problems, "notes": notes}
 
 
