@@ -45,6 +45,13 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
     assert seed_kb.ask("这篇文章的原文链接是什么?", use_llm=False).abstained
 
 
+def test_an_english_question_finds_the_chinese_words_it_asks_about(seed_kb):
+    # hedging -> 对冲, purchasing power -> 购买力 (CC-CEDICT): the sentence that names both leads the answer.
+    answer = seed_kb.ask("How does the author suggest hedging against the loss of purchasing power of fiat money?",
+                         use_llm=False)
+    assert "黄金" in answer.citations[0].sentence
+
+
 def test_an_english_question_is_answered_from_the_chinese_passages(seed_kb):
     answer = seed_kb.ask("When did the Fed end quantitative tightening?", use_llm=False)
     assert not answer.abstained and "2025年12月1日" in answer.text

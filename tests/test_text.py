@@ -50,3 +50,22 @@ def test_part_of_speech_tags_are_jiebas(texts):
     # jieba's own module-level tagger, which kb's import gave the trie's tags, tags as before too.
     assert [(w.word, w.flag) for w in jieba.posseg.dt.lcut("美联储在纽约宣布")] == \
         [(w.word, w.flag) for w in jieba.posseg.POSTokenizer(plain_base).lcut("美联储在纽约宣布")]
+
+
+def test_english_words_have_their_chinese_words_by_cc_cedict():
+    from kb.text import bilingual
+
+    assert bilingual.translations("balance sheet") == {"资产负债表"}
+    assert bilingual.translations("interest rates") == {"利率"}  # a plural finds the singular's gloss
+    assert "阵营" in bilingual.translations("camps") and "华尔街" in bilingual.translations("wall street")
+    assert not bilingual.translations("zzyzx") and not bilingual.translations("a b c d")
+    tokens = "how did the balance sheet and interest rates change".split()
+    assert bilingual.join_phrases(tokens) == ["how", "did", "the", "balance sheet", "and", "interest rates", "change"]
+
+
+def test_an_english_question_reads_the_chinese_words_the_store_holds(seed_kb):
+    question = seed_kb.read("Which two camps are Wall Street analysts divided into?")
+    assert {"阵营", "华尔街", "分析师"} <= set(question.content)
+    assert not {"which", "two", "into"} & set(question.content)  # the template is not translated
+    # A Chinese question is not: its Latin words are names (Bee Gees is no 蜜蜂).
+    assert "蜜蜂" not in seed_kb.read("Bee Gees是哪一年成立的?").tokens

