@@ -201,19 +201,25 @@ def score_sentences(question: Question, hits: list[Hit],
 def _line_contexts(passage: Passage) -> list[tuple[int, set[str], str]]:
     """(start, words, kind) of each line of a passage: the words its sentences stand under, the heading above it
     (the passage's section, or a heading line inside it) and the line it is indented under (the item
-    "3. 情景C:政策失误…" for its sub-item "• 结果:回购市场再次爆发危机…")."""
-    heading = token_set(passage.section) if passage.section else set()
-    parents: list[tuple[int, set[str]]] = []  # (indent, words) of the lines above, each deeper than the one before
+    "3. 情景C:政策失误…" for its sub-item "• 结果:回购市场再次爆发危机…"). A line's own words are cut only
+    where a line stands under it (a one-line paragraph, as DRCD's, costs nothing more)."""
+    heading = token_set(passage.section) if passage.section else frozenset()
+    parents: list[tuple[int, frozenset[str]]] = []  # (indent, words) of the lines above, each deeper than the one before
     contexts = []
-    for start, end, kind, indent in outline(passage.text):
+    lines = outline(passage.text)
+    for index, (start, end, kind, indent) in enumerate(lines):
         while parents and parents[-1][0] >= indent:
             parents.pop()
-        contexts.append((start, heading | (parents[-1][1] if parents else set()), kind))
-        words = token_set(passage.text[start:end])
+        contexts.append((start, heading | parents[-1][1] if parents else heading, kind))
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if following is None:
+            break
         if kind == "heading":
-            heading, parents = words, []
+            heading, parents = token_set(passage.text[start:end]), []
+        elif following[3] > indent:  # the next line is indented under this one
+            parents.append((indent, token_set(passage.text[start:end])))
         else:
-            parents.append((indent, words))
+            parents.append((indent, frozenset()))  # popped by the next line
     return contexts
 
 
