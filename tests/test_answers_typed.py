@@ -39,6 +39,15 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
     # A work the question names that is not the article, or 文章 that is not "this article", is asked of
     # the passages (two DRCD questions were answered with the record's author or date).
     assert seed_kb.read("周恩来曾经使用哪一个笔名来发表时评文章?").kind != "article_fact"
+    # "when the article was written" dates what is asked, it does not ask for the date
+    assert seed_kb.read("What was the SOFR rate when the article was written?").kind != "article_fact"
+    assert seed_kb.read("Give the publication timestamp shown on the piece.").fact == "published"
+
+
+def test_which_things_is_no_name_of_a_thing(seed_kb):
+    # jieba tags 东西 ("things") a place name: the article has no 东西, and the question was refused for it
+    answer = seed_kb.ask("哪两样东西被视为「准现金」?", use_llm=False)
+    assert not answer.abstained and "短期国库券" in answer.text and "准备金" in answer.text
     named = seed_kb.ask("《量子力学的基本方程式》这篇论文是谁提出的?", use_llm=False)
     assert not any(c.kind == "article" for c in named.citations)
     # A field the record does not hold is said to be missing, not guessed.
@@ -93,6 +102,9 @@ def test_a_sentence_stands_under_its_item_and_headings_and_questions_lead_to_ans
     # "RMP如何影响风险资产?「挤出效应」与「资产负债表释放」": the sentence after one that asks answers it.
     answer = seed_kb.ask("RMP通过哪两条渠道影响风险资产?", use_llm=False)
     assert not answer.abstained and "「挤出效应」与「资产负债表释放」" in answer.text
+    # "• 结果:股市温和上涨…" holds no amount; the item it stands under does (机率40%).
+    answer = seed_kb.ask("股市温和上涨、美元横盘的情景发生的机率是多少?", use_llm=False)
+    assert not answer.abstained and "40%" in answer.text
     # A heading line (RMP情景分析与机构投资者策略建议) leads to answers; near in meaning to many questions, it
     # was quoted first for this one.
     answer = seed_kb.ask("Which strategist is named as the leading voice of the camp that wants large-scale "
@@ -105,6 +117,7 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
                      "文中情景D的机率是多少?",  # there is no scenario D
                      "VIX指数在文章发布时是多少点?",  # VIX is named, its level is not
                      "标普500指数年底会涨到多少点?",  # amounts in 亿美元 and %, none in 点
+                     "How many voting members does the FOMC have?",  # no count of people
                      "How old is the author of this article?",  # no age (岁) anywhere
                      "What gold price per ounce does the author forecast for 2026?"):  # no price per ounce
         assert seed_kb.ask(question, use_llm=False).abstained, question

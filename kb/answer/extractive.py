@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from kb.answer import evidence, kinds, lists
 from kb.answer.render import citation_for, in_script, no_answer_text
@@ -73,12 +73,14 @@ class ScoredSentence:
     score: float
     coverage: float
     holds: bool | None = None  # holds something of the expected kind (itself, or the sentence it leans on)
-    leans_on: tuple[int, int] | None = None  # the sentence before it in its line, when that holds what it lacks
+    leans_on: tuple[int, int] | None = None  # the sentence before it in its line, or the line it is indented
+    # under, when that holds what it lacks
     base: float = 0.0  # the score before what the sentence holds is weighed
     previous: tuple[int, int] | None = None  # the sentence before it in its line
     meaning: float | None = None  # the embedder's cosine of the sentence and the question
     lift: float = 0.0  # what that cosine adds to `base`
     introduces: bool = False  # a heading line or a sentence that asks: it leads to the answer
+    parent: tuple[int, int] | None = None  # the line it is indented under (an item, for its sub-items)
 
 
 class SentenceScores(list):
@@ -108,11 +110,13 @@ class SentenceScores(list):
             kind, passage = self.question.kind, sentence.hit.passage
             own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
             holds = kinds.holds(kind, own, self.duration, tags)
-            previous = sentence.previous
-            if previous and kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags) \
-                    and kinds.entities(kind, passage.text[previous[0]:previous[1]], self.duration,
-                                       _tags(passage, *previous)):
-                holds, sentence.leans_on = True, previous  # 他认为… after 美联储理事斯蒂芬·米兰提出…
+            if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags):
+                # 他认为… after 美联储理事斯蒂芬·米兰提出…; "• 结果:股市温和上涨…" under "1. 情景A:…(机率40%)"
+                leans_on = next((span for span in (sentence.previous, sentence.parent)
+                                 if span and kinds.entities(kind, passage.text[span[0]:span[1]], self.duration,
+                                                            _tags(passage, *span))), None)
+                if leans_on:
+                    holds, sentence.leans_on = True, leans_on
             sentence.holds = holds
             sentence.score = sentence.base + self.bonus if holds else self._without(sentence)
         return sentence.holds
@@ -158,9 +162,9 @@ def score_sentences(question: Question, hits: list[Hit],
             # on its section's heading (规模 in "RMP规模之谜"): half its coverage comes from them.
             same_line = "\n" not in text[previous_end:start]
             context = previous_tokens if same_line else set()
-            while line + 1 < len(lines) and lines[line + 1][0] <= start:
+            while line + 1 < len(lines) and lines[line + 1].start <= start:
                 line += 1
-            above = lines[line][1] if lines else heading
+            above = lines[line].above if lines else heading
             if asked:  # the sentence after one that asks answers it: the question's words are its own
                 coverage = term_coverage(weights, tokens | asked | above)
             else:
@@ -169,9 +173,10 @@ def score_sentences(question: Question, hits: list[Hit],
             if grams:
                 base += CHARACTER_WEIGHT * sum(1 for g in grams if g in sentence) / len(grams)
             asks = bool(_ASKS.search(sentence))
-            introduces = asks or bool(lines and lines[line][2] == "heading")
+            introduces = asks or bool(lines and lines[line].kind == "heading")
             scored.append(ScoredSentence(hit, start, end, base, coverage, base=base,
-                                         previous=previous if same_line else None, introduces=introduces))
+                                         previous=previous if same_line else None, introduces=introduces,
+                                         parent=lines[line].parent if lines else None))
             previous_tokens, previous_end, previous = tokens, end, (start, end)
             asked = tokens if asks else set()
         best_coverage = max(best_coverage, term_coverage(weights, passage_tokens | heading))
@@ -198,28 +203,37 @@ def score_sentences(question: Question, hits: list[Hit],
     return judged, best_coverage
 
 
-def _line_contexts(passage: Passage) -> list[tuple[int, set[str], str]]:
-    """(start, words, kind) of each line of a passage: the words its sentences stand under, the heading above it
-    (the passage's section, or a heading line inside it) and the line it is indented under (the item
-    "3. 情景C:政策失误…" for its sub-item "• 结果:回购市场再次爆发危机…"). A line's own words are cut only
-    where a line stands under it (a one-line paragraph, as DRCD's, costs nothing more)."""
+class _Line(NamedTuple):
+    start: int
+    above: frozenset[str]  # the words its sentences stand under
+    kind: str  # kb.text.outline's: "heading", "item", "lead", "para"
+    parent: tuple[int, int] | None  # the span of the line it is indented under
+
+
+def _line_contexts(passage: Passage) -> list[_Line]:
+    """Each line of a passage with the words its sentences stand under: the heading above it (the passage's
+    section, or a heading line inside it) and the line it is indented under (the item "3. 情景C:政策失误…"
+    for its sub-item "• 结果:回购市场再次爆发危机…"). A line's own words are cut only where a line stands
+    under it (a one-line paragraph, as DRCD's, costs nothing more)."""
     heading = token_set(passage.section) if passage.section else frozenset()
-    parents: list[tuple[int, frozenset[str]]] = []  # (indent, words) of the lines above, each deeper than the one before
+    # (indent, words, span) of the lines above, each deeper than the one before
+    parents: list[tuple[int, frozenset[str], tuple[int, int]]] = []
     contexts = []
     lines = outline(passage.text)
     for index, (start, end, kind, indent) in enumerate(lines):
         while parents and parents[-1][0] >= indent:
             parents.pop()
-        contexts.append((start, heading | parents[-1][1] if parents else heading, kind))
+        parent = parents[-1] if parents else None
+        contexts.append(_Line(start, heading | parent[1] if parent else heading, kind, parent and parent[2]))
         following = lines[index + 1] if index + 1 < len(lines) else None
         if following is None:
             break
         if kind == "heading":
             heading, parents = token_set(passage.text[start:end]), []
         elif following[3] > indent:  # the next line is indented under this one
-            parents.append((indent, token_set(passage.text[start:end])))
+            parents.append((indent, token_set(passage.text[start:end]), (start + indent, end)))
         else:
-            parents.append((indent, frozenset()))  # popped by the next line
+            parents.append((indent, frozenset(), (start + indent, end)))  # popped by the next line
     return contexts
 
 

@@ -32,7 +32,8 @@ _ASKED_UNITS = (
     (re.compile(r"几岁|多少岁|多大年纪|\bhow old\b"), re.compile(r"岁")),
     (re.compile(r"盎司|\bounces?\b"), re.compile(r"盎司")),
     (re.compile(r"多少个?基点|\bbasis points?\b"), re.compile(r"基点|bp", re.I)),
-    (re.compile(r"多少人|\bhow many people\b"), re.compile(r"人|位|名")),
+    (re.compile(r"多少人|多少(?:名|位)(?!置)|几(?:名|位)(?!置)|\bhow many (?:people|persons|members|employees|staff|"
+                r"workers|voters|voting members)\b"), re.compile(r"人|位|名")),
     (re.compile(r"多少点|\bhow many points\b"), re.compile(r"点")),  # an index's level or move
 )
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).

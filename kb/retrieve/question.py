@@ -24,7 +24,7 @@ KINDS = ("article_fact", "list", "reason", "definition", "time", "quantity", "pe
 # Which record field an article-fact question asks for, by its words (first match wins).
 _FACT_FIELDS = (
     ("author", re.compile(r"谁|哪位|何人|\bwho\b")),  # 本文是谁发表的? asks who, not when
-    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几点|日期|时间|发布|发表|\bwhen\b|\bdate\b|\btime\b|\bpublished\b"
+    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几点|日期|时间|发布|发表|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
                              r"|\bposted\b")),
     ("author", re.compile(r"作者|\bauthor\b|\bwrote\b|\bwritten\b")),
     ("source", re.compile(r"来源|出处|媒体|网站|平台|哪家|\bsource\b|\boutlet\b|\bpublication\b|\bsite\b|\bplatform\b")),
@@ -33,6 +33,8 @@ _FACT_FIELDS = (
 )
 # Questions about an author or an article that ask for something no record holds (age, other works).
 _NOT_A_FIELD = re.compile(r"年龄|几岁|多大年纪|还写过|其他文章|别的文章|\bhow old\b|\bage\b|\bother (articles|pieces)\b")
+_ARTICLE_TIME_CLAUSE = re.compile(r"\b(?:when|as|at the time|by the time) (?:this|the) (?:article|piece|text|post) "
+                                  r"(?:was|is|had been) (?:written|published|posted)\b|在(?:这篇)?(?:文章|本文)(?:发布|发表|写作)(?:时(?!间)|之时|的时候)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
@@ -61,8 +63,9 @@ def _kind_patterns() -> tuple[tuple[str, re.Pattern], ...]:
 
 
 def expected_kind(text: str) -> str:
-    """The kind of answer a (normalised) question expects; "other" when nothing says."""
-    lowered = text.lower()
+    """The kind of answer a (normalised) question expects; "other" when nothing says. A clause that
+    dates the question by the article (文章发布时, when the article was written) does not ask about it."""
+    lowered = _ARTICLE_TIME_CLAUSE.sub(" ", text.lower())
     return next((kind for kind, pattern in _kind_patterns() if pattern.search(lowered)), "other")
 
 
