@@ -44,6 +44,13 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
     assert seed_kb.read("Give the publication timestamp shown on the piece.").fact == "published"
 
 
+def test_a_name_two_sentences_back_through_a_pronoun_answers_who(seed_kb):
+    # 美联储理事斯蒂芬·米兰提出了…假说。他认为…。RMP本质上是…: the last sentence is the one asked about, its
+    # author two sentences back; 哪一位 asks for a person as 哪位 does.
+    answer = seed_kb.ask("把RMP看成央行为满足监管带来的流动性需求而扩张资产负债表的,是哪一位?", use_llm=False)
+    assert seed_kb.read("是哪一位理事提出的?").kind == "person" and "米兰" in answer.text
+
+
 def test_which_things_is_no_name_of_a_thing(seed_kb):
     # jieba tags 东西 ("things") a place name: the article has no 东西, and the question was refused for it
     answer = seed_kb.ask("哪两样东西被视为「准现金」?", use_llm=False)

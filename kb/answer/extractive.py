@@ -77,6 +77,8 @@ class ScoredSentence:
     # under, when that holds what it lacks
     base: float = 0.0  # the score before what the sentence holds is weighed
     previous: tuple[int, int] | None = None  # the sentence before it in its line
+    # the one before that, when `previous` refers back to it (米兰提出了…假说。他认为…。RMP本质上是…)
+    earlier: tuple[int, int] | None = None
     meaning: float | None = None  # the embedder's cosine of the sentence and the question
     lift: float = 0.0  # what that cosine adds to `base`
     introduces: bool = False  # a heading line or a sentence that asks: it leads to the answer
@@ -112,7 +114,7 @@ class SentenceScores(list):
             holds = kinds.holds(kind, own, self.duration, tags)
             if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags):
                 # 他认为… after 美联储理事斯蒂芬·米兰提出…; "• 结果:股市温和上涨…" under "1. 情景A:…(机率40%)"
-                leans_on = next((span for span in (sentence.previous, sentence.parent)
+                leans_on = next((span for span in (sentence.previous, sentence.earlier, sentence.parent)
                                  if span and kinds.entities(kind, passage.text[span[0]:span[1]], self.duration,
                                                             _tags(passage, *span))), None)
                 if leans_on:
@@ -151,6 +153,8 @@ def score_sentences(question: Question, hits: list[Hit],
         previous_tokens: set[str] = set()
         previous: tuple[int, int] | None = None
         previous_end = -2
+        earlier: tuple[int, int] | None = None
+        previous_refers = False
         asked: set[str] = set()  # the words of the sentence before, when it asks
         for start, end in sentence_spans(text):
             sentence = text[start:end]
@@ -176,8 +180,11 @@ def score_sentences(question: Question, hits: list[Hit],
             introduces = asks or bool(lines and lines[line].kind == "heading")
             scored.append(ScoredSentence(hit, start, end, base, coverage, base=base,
                                          previous=previous if same_line else None, introduces=introduces,
+                                         earlier=earlier if same_line and previous_refers else None,
                                          parent=lines[line].parent if lines else None))
+            earlier = previous if same_line else None
             previous_tokens, previous_end, previous = tokens, end, (start, end)
+            previous_refers = bool(_ANAPHOR.match(sentence))
             asked = tokens if asks else set()
         best_coverage = max(best_coverage, term_coverage(weights, passage_tokens | heading))
     cosines = similarity([s.hit.passage.text[s.start:s.end] for s in scored]) if similarity and scored else None
