@@ -237,7 +237,7 @@ def test_answering_weighs_sentences_by_the_vectors_embedded_at_ingestion(seed_kb
     question, and nothing is embedded while answering a Chinese question but the question itself."""
     import numpy as np
 
-    from kb.answer.extractive import score_sentences
+    from kb.answer.sentences import score_sentences
     from kb.embed import normalise
     from kb.embed.cache import text_hash
     from kb.text import passage_sentences

@@ -1,8 +1,9 @@
 """Answer stage: compose a cited answer from retrieved passages.
 
+    sentences.py   every sentence of the hits scored against the question
     extractive.py  the default: the best sentences quoted, or an abstention
     kinds.py       what an answer of each kind looks like in a sentence (amounts, dates, names…)
-    lists.py       the items after a lead-in that ends in a colon
+    lists.py       the items after a lead-in that ends in a colon, an item's sub-items
     evidence.py    whether the evidence holds the answer: a fitted model (data/abstention.json)
     facts.py       article facts (author, date, source…) answered from the record
     render.py      text in the asked script, citations

@@ -1,0 +1,244 @@
+"""Every sentence of the retrieved passages scored against the question: what the extractive answer
+(kb.answer.extractive) quotes and what its refusal rules and the weak-evidence model weigh.
+
+A sentence scores by the share of the question's content it holds (IDF-weighted, synonyms counting as
+the word; the sentence before it in its line, the heading above it and the list item it is indented
+under count as context), by the share of the question's character pairs it holds (whatever jieba's
+cut), by its passage's retrieval score, by its cosine with the question (sentence vectors are embedded
+at ingestion, into the embedding cache), and by whether it holds what the question asks for (an amount,
+a date, a name, a definition…: kb.answer.kinds), itself or in the sentence or item it leans on. A
+heading line or a sentence that asks leads to the answer rather than giving it: it is discounted.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+from kb.answer import evidence, kinds
+from kb.records import Hit, Passage
+from kb.retrieve.question import Question
+from kb.retrieve.scoring import coverage as term_coverage, minmax
+from kb.text import outline, sentence_spans, tags_within, token_set
+
+# Tuned on DRCD dev and the seed questions (bench/drcd.py, README "Answers"): a sentence scores
+# COVERAGE_WEIGHT * its IDF-weighted term coverage + the rest * its passage's score, plus KIND_WEIGHT when
+# it holds what the question asks for; every sentence within KEEP_RATIO of the best may be quoted.
+COVERAGE_WEIGHT = 0.65
+KIND_WEIGHT = 0.15
+# The share of the question's character bigrams a sentence holds adds this much: jieba may cut a phrase
+# one way in the question and another in the sentence (first quoted sentence holds the answer: DRCD dev
+# 0.810 -> 0.814, CMRC trial 0.653 -> 0.666; the typed set 0.813 -> 0.794, README "Answers").
+CHARACTER_WEIGHT = 0.2
+# An amount or date question: a sentence without one loses this share of its score.
+KIND_PENALTY = 0.3
+# A question not written in Chinese shares few words with the passages: what it asks for weighs more.
+KIND_WEIGHT_OTHER_LANGUAGE = 0.5
+KEEP_RATIO = 0.6
+# The sentence's cosine with the question by the embedder (scaled to [0, 1] among the candidates) adds this
+# much: it reads a paraphrase that shares few words. First quoted sentence holds the answer: DRCD dev
+# 0.814 -> 0.827 (weight 1.0: 0.825, 0.3: 0.824), CMRC trial 0.666 -> 0.668 (1.0: 0.652); README "Answers".
+MEANING_WEIGHT = 0.6
+# A heading line (RMP情景分析与机构投资者策略建议) or a sentence that asks (RMP如何影响风险资产?) introduces the
+# answer rather than giving it, yet repeats the question's words: its score is discounted (a heading may still
+# hold the answer: 机构投资者). Typed set answer@1 0.794 -> 0.813 (0.5: the same, held-out one answer fewer);
+# on DRCD dev, whose paragraphs have no headings, no first quoted sentence changed (164 sentences ask).
+INTRODUCING_DISCOUNT = 0.7
+_ASKS = re.compile(r"[?？][」』”’\"'）)】\s]*$")
+_DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|\bhow long\b|\bhow many (years|months|days)\b")
+# A sentence that opens on 他/他们/其/该/此… refers back to the one before it; others stand alone.
+ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前者|后者)")
+
+
+@dataclass
+class ScoredSentence:
+    hit: Hit
+    start: int  # offset in the passage text
+    end: int
+    score: float
+    coverage: float
+    holds: bool | None = None  # holds something of the expected kind (itself, or the sentence it leans on)
+    leans_on: tuple[int, int] | None = None  # the sentence before it in its line, or the line it is indented
+    # under, when that holds what it lacks
+    base: float = 0.0  # the score before what the sentence holds is weighed
+    previous: tuple[int, int] | None = None  # the sentence before it in its line
+    # the one before that, when `previous` refers back to it (米兰提出了…假说。他认为…。RMP本质上是…)
+    earlier: tuple[int, int] | None = None
+    meaning: float | None = None  # the embedder's cosine of the sentence and the question
+    lift: float = 0.0  # what that cosine adds to `base`
+    introduces: bool = False  # a heading line or a sentence that asks: it leads to the answer
+    parent: tuple[int, int] | None = None  # the line it is indented under (an item, for its sub-items)
+
+
+class SentenceScores(list):
+    """Scored sentences, best first. What a sentence holds is looked for (jieba's part-of-speech tags,
+    ~4 ms a sentence) only where it can change the answer: in the sentences whose best possible
+    score can come within KEEP_RATIO of the best, and on demand (`holds`). The rest keep the lowest
+    score they could have, below every quotable one, so the quoted sentences are those of a full scoring."""
+
+    def __init__(self, question: Question, scored: list[ScoredSentence]) -> None:
+        super().__init__()
+        self.question = question
+        self.duration = bool(_DURATION.search(question.text.lower()))
+        typed = question.kind in kinds.SHORT_KINDS or question.kind in ("definition", "reason")
+        self.bonus = (KIND_WEIGHT if question.language == "zh" else KIND_WEIGHT_OTHER_LANGUAGE) if typed else 0.0
+        self.penalty = KIND_PENALTY if question.kind in kinds.EVIDENCE_KINDS else 0.0
+        best = float("-inf")
+        for sentence in sorted(scored, key=lambda s: -s.base):
+            if sentence.base + self.bonus >= KEEP_RATIO * best:
+                self.holds(sentence)
+                best = max(best, sentence.score)
+            else:
+                sentence.score = self._without(sentence)
+        self.extend(sorted(scored, key=lambda s: -s.score))
+
+    def holds(self, sentence: ScoredSentence) -> bool:
+        if sentence.holds is None:
+            kind, passage = self.question.kind, sentence.hit.passage
+            own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
+            holds = kinds.holds(kind, own, self.duration, tags)
+            if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags):
+                # 他认为… after 美联储理事斯蒂芬·米兰提出…; "• 结果:股市温和上涨…" under "1. 情景A:…(机率40%)"
+                leans_on = next((span for span in (sentence.previous, sentence.earlier, sentence.parent)
+                                 if span and kinds.entities(kind, passage.text[span[0]:span[1]], self.duration,
+                                                            _tags(passage, *span))), None)
+                if leans_on:
+                    holds, sentence.leans_on = True, leans_on
+            sentence.holds = holds
+            sentence.score = sentence.base + self.bonus if holds else self._without(sentence)
+        return sentence.holds
+
+    def _without(self, sentence: ScoredSentence) -> float:
+        """The score of a sentence that does not hold what the question asks for. Where that is an amount
+        or a date, being near the question's meaning is no evidence of it (the sentence that repeats a
+        question's words is the nearest, the one with the figure is not), so the cosine's lift goes too."""
+        return (sentence.base - sentence.lift) * (1 - self.penalty) if self.penalty else sentence.base
+
+
+def _tags(passage: Passage, start: int, end: int):
+    return tags_within(passage.tags, passage.text, start, end) if passage.tags else None
+
+
+def score_sentences(question: Question, hits: list[Hit],
+                    similarity: Callable[[list[str]], list[float]] | None = None) -> tuple[SentenceScores, float]:
+    """Every sentence of the hits scored against the question, best first, and the evidence coverage.
+
+    `similarity` (the question's embedding against each sentence's) stands in for word coverage in a
+    question not written in Chinese, which shares almost no words with the passages."""
+    weights = question.weights
+    grams = evidence.character_bigrams(question.content)
+    scored: list[ScoredSentence] = []
+    best_coverage = 0.0
+    for hit in hits:
+        text = hit.passage.text
+        heading = token_set(hit.passage.section) if hit.passage.section else set()
+        lines = _line_contexts(hit.passage)
+        line = 0
+        passage_tokens: set[str] = set()  # the union of its sentences' tokens is the passage's (jieba cuts at punctuation)
+        previous_tokens: set[str] = set()
+        previous: tuple[int, int] | None = None
+        previous_end = -2
+        earlier: tuple[int, int] | None = None
+        previous_refers = False
+        asked: set[str] = set()  # the words of the sentence before, when it asks
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            tokens = token_set(sentence)
+            passage_tokens |= tokens
+            if hit.passage.section and sentence.strip() == hit.passage.section.strip():
+                continue  # the section's heading is context for the sentences under it, not an answer
+            # A sentence often leans on the one before it in its line (他们预测… after 「回补派」…) and
+            # on its section's heading (规模 in "RMP规模之谜"): half its coverage comes from them.
+            same_line = "\n" not in text[previous_end:start]
+            context = previous_tokens if same_line else set()
+            while line + 1 < len(lines) and lines[line + 1].start <= start:
+                line += 1
+            above = lines[line].above if lines else heading
+            if asked:  # the sentence after one that asks answers it: the question's words are its own
+                coverage = term_coverage(weights, tokens | asked | above)
+            else:
+                coverage = 0.5 * term_coverage(weights, tokens) + 0.5 * term_coverage(weights, tokens | context | above)
+            base = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * hit.score
+            if grams:
+                base += CHARACTER_WEIGHT * sum(1 for g in grams if g in sentence) / len(grams)
+            asks = bool(_ASKS.search(sentence))
+            introduces = asks or bool(lines and lines[line].kind == "heading")
+            scored.append(ScoredSentence(hit, start, end, base, coverage, base=base,
+                                         previous=previous if same_line else None, introduces=introduces,
+                                         earlier=earlier if same_line and previous_refers else None,
+                                         parent=lines[line].parent if lines else None))
+            earlier = previous if same_line else None
+            previous_tokens, previous_end, previous = tokens, end, (start, end)
+            previous_refers = bool(ANAPHOR.match(sentence))
+            asked = tokens if asks else set()
+        best_coverage = max(best_coverage, term_coverage(weights, passage_tokens | heading))
+    cosines = similarity([s.hit.passage.text[s.start:s.end] for s in scored]) if similarity and scored else None
+    # scaled to [0, 1] among the sentences: cosines are on each model's own scale
+    scaled = minmax(list(enumerate(cosines))) if cosines is not None else {}
+    for index, (sentence, cosine) in enumerate(zip(scored, cosines or [])):
+        sentence.meaning = cosine
+        if question.language == "zh":
+            sentence.lift = MEANING_WEIGHT * scaled[index]
+            sentence.base += sentence.lift
+            sentence.score = sentence.base
+    for sentence in scored:
+        if sentence.introduces:
+            sentence.base *= INTRODUCING_DISCOUNT
+            sentence.lift *= INTRODUCING_DISCOUNT
+            sentence.score = sentence.base
+    judged = SentenceScores(question, scored)
+    if cosines is not None and question.language != "zh":
+        for sentence in scored:
+            judged.holds(sentence)
+        _score_by_meaning(scored, [scaled[i] for i in range(len(scored))], question.kind)
+        judged.sort(key=lambda s: -s.score)
+    return judged, best_coverage
+
+
+class _Line(NamedTuple):
+    start: int
+    above: frozenset[str]  # the words its sentences stand under
+    kind: str  # kb.text.outline's: "heading", "item", "lead", "para"
+    parent: tuple[int, int] | None  # the span of the line it is indented under
+
+
+def _line_contexts(passage: Passage) -> list[_Line]:
+    """Each line of a passage with the words its sentences stand under: the heading above it (the passage's
+    section, or a heading line inside it) and the line it is indented under (the item "3. 情景C:政策失误…"
+    for its sub-item "• 结果:回购市场再次爆发危机…"). A line's own words are cut only where a line stands
+    under it (a one-line paragraph, as DRCD's, costs nothing more)."""
+    heading = token_set(passage.section) if passage.section else frozenset()
+    # (indent, words, span) of the lines above, each deeper than the one before
+    parents: list[tuple[int, frozenset[str], tuple[int, int]]] = []
+    contexts = []
+    lines = outline(passage.text)
+    for index, (start, end, kind, indent) in enumerate(lines):
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        parent = parents[-1] if parents else None
+        contexts.append(_Line(start, heading | parent[1] if parent else heading, kind, parent and parent[2]))
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if following is None:
+            break
+        if kind == "heading":
+            heading, parents = token_set(passage.text[start:end]), []
+        elif following[3] > indent:  # the next line is indented under this one
+            parents.append((indent, token_set(passage.text[start:end]), (start + indent, end)))
+        else:
+            parents.append((indent, frozenset(), (start + indent, end)))  # popped by the next line
+    return contexts
+
+
+def _score_by_meaning(scored: list[ScoredSentence], scaled: list[float], kind: str) -> None:
+    """Coverage replaced by the sentences' similarity to the question (`scaled`: to [0, 1] among them)."""
+    for sentence, meaning in zip(scored, scaled):
+        sentence.score = COVERAGE_WEIGHT * meaning + (1 - COVERAGE_WEIGHT) * sentence.hit.score
+        if kind in kinds.SHORT_KINDS or kind in ("definition", "reason"):
+            sentence.score += KIND_WEIGHT_OTHER_LANGUAGE * sentence.holds
+        if sentence.introduces:
+            sentence.score *= INTRODUCING_DISCOUNT
+
+
+def meanings(scored: SentenceScores) -> list[float] | None:
+    """The sentences' cosines with the question, best-scored first, when the store has their vectors."""
+    return [s.meaning for s in scored] if scored and scored[0].meaning is not None else None
