@@ -24,7 +24,7 @@ KINDS = ("article_fact", "list", "reason", "definition", "time", "quantity", "pe
 # Which record field an article-fact question asks for, by its words (first match wins).
 _FACT_FIELDS = (
     ("author", re.compile(r"谁|哪位|何人|\bwho\b")),  # 本文是谁发表的? asks who, not when
-    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几点|日期|时间|发布|发表|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
+    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|几日|几点|日期|时间|发布|发表|发出|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
                              r"|\bposted\b")),
     ("author", re.compile(r"作者|\bauthor\b|\bwrote\b|\bwritten\b")),
     ("source", re.compile(r"来源|出处|媒体|网站|平台|哪家|\bsource\b|\boutlet\b|\bpublication\b|\bsite\b|\bplatform\b")),
