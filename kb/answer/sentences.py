@@ -58,8 +58,9 @@ class ScoredSentence:
     score: float
     coverage: float
     holds: bool | None = None  # holds something of the expected kind (itself, or the sentence it leans on)
-    leans_on: tuple[int, int] | None = None  # the sentence before it in its line, or the line it is indented
-    # under, when that holds what it lacks
+    # where what it lacks is (an amount, a date, a name): the sentence before it in its line, the one before
+    # that, or the line it is indented under
+    leans_on: tuple[int, int] | None = None
     base: float = 0.0  # the score before what the sentence holds is weighed
     previous: tuple[int, int] | None = None  # the sentence before it in its line
     # the one before that, when `previous` refers back to it (米兰提出了…假说。他认为…。RMP本质上是…)

