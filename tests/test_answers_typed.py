@@ -108,6 +108,7 @@ def test_a_sentence_stands_under_its_item_and_headings_and_questions_lead_to_ans
     answer = seed_kb.ask("情景C会带来哪些后果?", use_llm=False)
     assert "情景C" in answer.citations[0].sentence
     assert any("回购市场再次爆发危机" in citation.sentence for citation in answer.citations[1:3])
+    assert "情景A" not in answer.text and "情景B" not in answer.text  # the list is the answer, not the others
     # "RMP如何影响风险资产?「挤出效应」与「资产负债表释放」": the sentence after one that asks answers it.
     answer = seed_kb.ask("RMP通过哪两条渠道影响风险资产?", use_llm=False)
     assert not answer.abstained and "「挤出效应」与「资产负债表释放」" in answer.text

@@ -118,7 +118,10 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         if lists.is_lead_in(passage_text[item.start:item.end]) or (
                 question.kind == "list" and item is chosen[0]
                 and lists.leads_sub_items(passage_text, item.start, item.end)):
-            parts += [quote(hit, start, end) for hit, start, end in lists.items_after(item.hit, item.end, following)]
+            items = lists.items_after(item.hit, item.end, following)
+            parts += [quote(hit, start, end) for hit, start, end in items]
+            if items and item is chosen[0] and question.kind == "list":
+                break  # the list is the answer: the sentences chosen after it were other lists' lead-ins or items
     short = _short_answer(question, chosen[0])
     text = "".join(parts)
     warnings = []
