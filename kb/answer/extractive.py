@@ -115,12 +115,12 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         if context and not refers:
             parts.append(quote(item.hit, *item.leans_on))  # the sentence that answers first, its context after
         passage_text = item.hit.passage.text
+        answers_which_items = question.kind == "list" and item is chosen[0]
         if lists.is_lead_in(passage_text[item.start:item.end]) or (
-                question.kind == "list" and item is chosen[0]
-                and lists.leads_sub_items(passage_text, item.start, item.end)):
+                answers_which_items and lists.leads_sub_items(passage_text, item.start, item.end)):
             items = lists.items_after(item.hit, item.end, following)
             parts += [quote(hit, start, end) for hit, start, end in items]
-            if items and item is chosen[0] and question.kind == "list":
+            if items and answers_which_items:
                 break  # the list is the answer: the sentences chosen after it were other lists' lead-ins or items
     short = _short_answer(question, chosen[0])
     text = "".join(parts)

@@ -237,11 +237,10 @@ class Store:
         hashes = [text_hash(s) for s in sentences]
         cached = self.cached_vectors(hashes)
         todo = [(s, h) for s, h in zip(sentences, hashes) if h not in cached]
-        if todo:
-            embedder = embedder()
+        model = embedder() if todo else None
         for begin in range(0, len(todo), chunk):
             texts, keys = zip(*todo[begin:begin + chunk])
-            self.cache_vectors(dict(zip(keys, embedder.embed_passages(list(texts)))))  # chunk by chunk: resumable
+            self.cache_vectors(dict(zip(keys, model.embed_passages(list(texts)))))  # chunk by chunk: resumable
             if progress:
                 progress(len(texts))
         return len(todo)
