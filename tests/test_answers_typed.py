@@ -122,6 +122,15 @@ def test_a_sentence_stands_under_its_item_and_headings_and_questions_lead_to_ans
     assert "卡巴纳" in answer.citations[0].sentence
 
 
+def test_the_sub_items_of_an_item_describe_one_thing(seed_kb):
+    # "2. 情景B:…(机率35%)" has two sub-items: "• 美联储每月购买450亿美元以上。" and "• 结果:…大宗商品飙升…". A
+    # question naming the scenario by its outcome asks the amount of the sibling, or the item's odds.
+    answer = seed_kb.ask("大宗商品飙升的那个情景下,美联储每月买多少?", use_llm=False)
+    assert "450亿美元以上" in answer.citations[0].sentence, answer.text
+    answer = seed_kb.ask("基差交易爆仓的情景出现的概率有多大?", use_llm=False)
+    assert "25%" in answer.citations[0].sentence, answer.text
+
+
 def test_questions_the_article_does_not_answer_abstain(seed_kb):
     for question in ("斯蒂芬·米兰是哪一年被任命为美联储理事的?",  # no date about him
                      "文中情景D的机率是多少?",  # there is no scenario D

@@ -109,10 +109,14 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
     for item in chosen:
         context = item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen)
         refers = ANAPHOR.match(item.hit.passage.text[item.start:item.end])
-        if context and refers:
+        # an item or sub-item holding the amount or date a sub-item lacks answers; the sub-item describes it
+        # (not a name: jieba tags words of an item's title as names, 休克 of 流动性休克)
+        block = question.kind in kinds.EVIDENCE_KINDS and item.leans_on is not None and (
+            item.leans_on == item.parent or item.leans_on in item.siblings)
+        if (context and refers) or block:
             parts.append(quote(item.hit, *item.leans_on))  # what "他" or "他们" stands for
         parts.append(quote(item.hit, item.start, item.end))
-        if context and not refers:
+        if context and not refers and not block:
             parts.append(quote(item.hit, *item.leans_on))  # the sentence that answers first, its context after
         passage_text = item.hit.passage.text
         answers_which_items = question.kind == "list" and item is chosen[0]

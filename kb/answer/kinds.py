@@ -36,6 +36,8 @@ _ASKED_UNITS = (
                 r"workers|voters|voting members)\b"), re.compile(r"人|位|名")),
     (re.compile(r"多少点|\bhow many points\b"), re.compile(r"点")),  # an index's level or move
 )
+_ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\blikel|\bchances?\b|\bodds\b")
+_PERCENT = re.compile(r"%|％|百分之")
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
 _ASKS_FINER = re.compile(r"哪个?月|几月|哪一?天|几号|几日|日期|\b(?:month|day|date)\b")
@@ -86,10 +88,13 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
     return list(dict.fromkeys(found))
 
 
-def asked_unit(question: str) -> re.Pattern | None:
-    """The units that can answer a (normalised) question naming one (几岁, per ounce, 多少人), else None."""
+def asked_unit(question: str, probability: bool = False) -> re.Pattern | None:
+    """The units that can answer a (normalised) question naming one (几岁, per ounce, 多少人), else None;
+    with `probability`, a percentage for a question asking how likely (not a reason to refuse: DRCD dev's
+    "有多少以上的机率" asks a temperature, but it tells an item's odds from its sub-item's amount)."""
     lowered = question.lower()
-    return next((units for asked, units in _ASKED_UNITS if asked.search(lowered)), None)
+    asked = _ASKED_UNITS + ((_ASKS_PROBABILITY, _PERCENT),) if probability else _ASKED_UNITS
+    return next((units for asks, units in asked if asks.search(lowered)), None)
 
 
 def asks_year(question: str) -> bool:

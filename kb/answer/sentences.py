@@ -69,6 +69,7 @@ class ScoredSentence:
     lift: float = 0.0  # what that cosine adds to `base`
     introduces: bool = False  # a heading line or a sentence that asks: it leads to the answer
     parent: tuple[int, int] | None = None  # the line it is indented under (an item, for its sub-items)
+    siblings: tuple[tuple[int, int], ...] = ()  # the other sub-items of its item
 
 
 class SentenceScores(list):
@@ -84,6 +85,8 @@ class SentenceScores(list):
         typed = question.kind in kinds.SHORT_KINDS or question.kind in ("definition", "reason")
         self.bonus = (KIND_WEIGHT if question.language == "zh" else KIND_WEIGHT_OTHER_LANGUAGE) if typed else 0.0
         self.penalty = KIND_PENALTY if question.kind in kinds.EVIDENCE_KINDS else 0.0
+        self.unit = kinds.asked_unit(question.text, probability=True)
+        self._at = {(id(s.hit), s.start): s for s in scored}
         best = float("-inf")
         for sentence in sorted(scored, key=lambda s: -s.base):
             if sentence.base + self.bonus >= KEEP_RATIO * best:
@@ -99,15 +102,27 @@ class SentenceScores(list):
             own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
             holds = kinds.holds(kind, own, self.duration, tags)
             if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags):
-                # 他认为… after 美联储理事斯蒂芬·米兰提出…; "• 结果:股市温和上涨…" under "1. 情景A:…(机率40%)"
-                leans_on = next((span for span in (sentence.previous, sentence.earlier, sentence.parent)
-                                 if span and kinds.entities(kind, passage.text[span[0]:span[1]], self.duration,
-                                                            _tags(passage, *span))), None)
+                # 他认为… after 美联储理事斯蒂芬·米兰提出…
+                leans_on = next((span for span in (sentence.previous, sentence.earlier) if self._names(passage, span)),
+                                None)
+                if leans_on is None:
+                    # "• 结果:股市温和上涨…" under "1. 情景A:…(机率40%)" beside "• 美联储每月购买200-300亿美元。":
+                    # of its item and the item's other sub-items, the one nearest the question (in the unit asked)
+                    block = [span for span in (sentence.parent, *sentence.siblings) if self._names(passage, span)
+                             and (not self.unit or any(self.unit.search(e) for e in kinds.entities(
+                                 kind, passage.text[span[0]:span[1]], self.duration, _tags(passage, *span))))]
+                    leans_on = max(block, default=None, key=lambda span: getattr(
+                        self._at.get((id(sentence.hit), span[0])), "base", 0.0))
                 if leans_on:
                     holds, sentence.leans_on = True, leans_on
             sentence.holds = holds
             sentence.score = sentence.base + self.bonus if holds else self._without(sentence)
         return sentence.holds
+
+    def _names(self, passage: Passage, span: tuple[int, int] | None) -> bool:
+        """Whether passage.text[span] holds something of the kind the question asks for."""
+        return bool(span) and bool(kinds.entities(self.question.kind, passage.text[span[0]:span[1]], self.duration,
+                                                  _tags(passage, *span)))
 
     def _without(self, sentence: ScoredSentence) -> float:
         """The score of a sentence that does not hold what the question asks for. Where that is an amount
@@ -167,7 +182,8 @@ def score_sentences(question: Question, hits: list[Hit],
             scored.append(ScoredSentence(hit, start, end, base, coverage, base=base,
                                          previous=previous if same_line else None, introduces=introduces,
                                          earlier=earlier if same_line and previous_refers else None,
-                                         parent=lines[line].parent if lines else None))
+                                         parent=lines[line].parent if lines else None,
+                                         siblings=lines[line].siblings if lines else ()))
             earlier = previous if same_line else None
             previous_tokens, previous_end, previous = tokens, end, (start, end)
             previous_refers = bool(ANAPHOR.match(sentence))
@@ -201,6 +217,7 @@ class _Line(NamedTuple):
     above: frozenset[str]  # the words its sentences stand under
     kind: str  # kb.text.outline's: "heading", "item", "lead", "para"
     parent: tuple[int, int] | None  # the span of the line it is indented under
+    siblings: tuple[tuple[int, int], ...] = ()  # the spans of the other sub-items of its item
 
 
 def _line_contexts(passage: Passage) -> list[_Line]:
@@ -209,24 +226,36 @@ def _line_contexts(passage: Passage) -> list[_Line]:
     for its sub-item "• 结果:回购市场再次爆发危机…"). A line's own words are cut only where a line stands
     under it (a one-line paragraph, as DRCD's, costs nothing more)."""
     heading = token_set(passage.section) if passage.section else frozenset()
-    # (indent, words, span) of the lines above, each deeper than the one before
-    parents: list[tuple[int, frozenset[str], tuple[int, int]]] = []
+    # (indent, words, span, kind) of the lines above, each deeper than the one before
+    parents: list[tuple[int, frozenset[str], tuple[int, int], str]] = []
     contexts = []
+    sub_items: dict[tuple[int, int], list[int]] = {}  # an item's span: the indices of the lines under it
     lines = outline(passage.text)
     for index, (start, end, kind, indent) in enumerate(lines):
         while parents and parents[-1][0] >= indent:
             parents.pop()
         parent = parents[-1] if parents else None
         contexts.append(_Line(start, heading | parent[1] if parent else heading, kind, parent and parent[2]))
+        if parent and parent[3] == "item":
+            sub_items.setdefault(parent[2], []).append(index)
         following = lines[index + 1] if index + 1 < len(lines) else None
         if following is None:
             break
         if kind == "heading":
             heading, parents = token_set(passage.text[start:end]), []
         elif following[3] > indent:  # the next line is indented under this one
-            parents.append((indent, token_set(passage.text[start:end]), (start + indent, end)))
+            parents.append((indent, token_set(passage.text[start:end]), (start + indent, end), kind))
         else:
-            parents.append((indent, frozenset(), (start + indent, end)))  # popped by the next line
+            parents.append((indent, frozenset(), (start + indent, end), kind))  # popped by the next line
+    # The sub-items of one item describe one thing: each stands under the others too (the amount of
+    # "• 美联储每月购买450亿美元以上。" answers a question that names its scenario by its outcome, "• 结果:
+    # 风险资产出现「融涨」,大宗商品飙升…").
+    for members in sub_items.values():
+        words = {index: token_set(passage.text[lines[index][0]:lines[index][1]]) for index in members}
+        for index in members:
+            others = frozenset().union(*(w for other, w in words.items() if other != index))
+            spans = tuple((lines[other][0] + lines[other][3], lines[other][1]) for other in members if other != index)
+            contexts[index] = contexts[index]._replace(above=contexts[index].above | others, siblings=spans)
     return contexts
 
 
