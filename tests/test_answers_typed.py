@@ -122,6 +122,13 @@ def test_a_sentence_stands_under_its_item_and_headings_and_questions_lead_to_ans
     assert "卡巴纳" in answer.citations[0].sentence
 
 
+def test_whom_they_stands_for_answers_which_institution(seed_kb):
+    # "当他们的资产负债表空间被释放出来后,他们就有更多的能力为…融资融券…提供流动性中介服务。" matches the
+    # question; 他们 are the 一级交易商 of the sentence before (no name jieba tags as an organisation).
+    answer = seed_kb.ask("哪类机构的资产负债表空间被释放后,能为股市融资融券提供流动性中介服务?", use_llm=False)
+    assert "一级交易商" in answer.citations[0].sentence, answer.text
+
+
 def test_the_sub_items_of_an_item_describe_one_thing(seed_kb):
     # "2. 情景B:…(机率35%)" has two sub-items: "• 美联储每月购买450亿美元以上。" and "• 结果:…大宗商品飙升…". A
     # question naming the scenario by its outcome asks the amount of the sibling, or the item's odds.

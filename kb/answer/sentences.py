@@ -48,6 +48,9 @@ _ASKS = re.compile(r"[?？][」』”’\"'）)】\s]*$")
 _DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|\bhow long\b|\bhow many (years|months|days)\b")
 # A sentence that opens on 他/他们/其/该/此… refers back to the one before it; others stand alone.
 ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前者|后者)")
+# A sentence about "他们" (当他们的…, 而他们…) asked which institution: what it stands for answers. Not asked
+# who: "他被特勤局特工发现…" answers who found him itself (DRCD dev).
+THEY = re.compile(r"\s*(?:当|而|但|在|对于?|因此|所以)?他们")
 
 
 @dataclass
@@ -105,6 +108,10 @@ class SentenceScores(list):
                 # 他认为… after 美联储理事斯蒂芬·米兰提出…
                 leans_on = next((span for span in (sentence.previous, sentence.earlier) if self._names(passage, span)),
                                 None)
+                if leans_on is None and kind == "organisation" and sentence.previous and THEY.match(own):
+                    # 当他们的资产负债表空间被释放出来后… asked which institutions: whom 他们 stands for is the
+                    # answer, in the sentence before, whether or not its name is one jieba tags
+                    sentence.leans_on = sentence.previous
                 if leans_on is None:
                     # "• 结果:股市温和上涨…" under "1. 情景A:…(机率40%)" beside "• 美联储每月购买200-300亿美元。":
                     # of its item and the item's other sub-items, the one nearest the question (in the unit asked)
