@@ -1,8 +1,9 @@
 """The answer without a language model: the best-scored sentences of the top passages
 (kb.answer.sentences) quoted, each with its `[n]`. Nothing is written that is not in a passage.
 
-A pronoun sentence brings the sentence it leans on, a lead-in that ends with a colon the list items
-after it, and for a question asking which items, an item its sub-items. Where the question asks which
+A pronoun sentence brings the sentence it leans on, a sub-item the item or sub-item holding the amount
+or date it lacks (quoted first), a lead-in that ends with a colon the list items after it, and for a
+question asking which items, an item its sub-items. Where the question asks which
 year and the first sentence names one year the question does not, the answer leads with it
 (`Answer.short`): the one short answer measured reliable enough to show.
 
@@ -108,6 +109,7 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
 
     for item in chosen:
         context = item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen)
+        # a sentence holding what is asked refers back by any pronoun; one that holds nothing leans only by 他们
         refers = (ANAPHOR if item.holds else THEY).match(item.hit.passage.text[item.start:item.end])
         # an item or sub-item holding the amount or date a sub-item lacks answers; the sub-item describes it
         # (not a name: jieba tags words of an item's title as names, 休克 of 流动性休克)

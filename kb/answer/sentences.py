@@ -2,11 +2,11 @@
 (kb.answer.extractive) quotes and what its refusal rules and the weak-evidence model weigh.
 
 A sentence scores by the share of the question's content it holds (IDF-weighted, synonyms counting as
-the word; the sentence before it in its line, the heading above it and the list item it is indented
-under count as context), by the share of the question's character pairs it holds (whatever jieba's
+the word; the sentence before it in its line, the heading above it, the list item it is indented under
+and that item's other sub-items count as context), by the share of the question's character pairs it holds (whatever jieba's
 cut), by its passage's retrieval score, by its cosine with the question (sentence vectors are embedded
 at ingestion, into the embedding cache), and by whether it holds what the question asks for (an amount,
-a date, a name, a definition…: kb.answer.kinds), itself or in the sentence or item it leans on. A
+a date, a name, a definition…: kb.answer.kinds), itself or in the sentence, item or sub-item it leans on. A
 heading line or a sentence that asks leads to the answer rather than giving it: it is discounted.
 """
 from __future__ import annotations
@@ -230,8 +230,9 @@ class _Line(NamedTuple):
 def _line_contexts(passage: Passage) -> list[_Line]:
     """Each line of a passage with the words its sentences stand under: the heading above it (the passage's
     section, or a heading line inside it) and the line it is indented under (the item "3. 情景C:政策失误…"
-    for its sub-item "• 结果:回购市场再次爆发危机…"). A line's own words are cut only where a line stands
-    under it (a one-line paragraph, as DRCD's, costs nothing more)."""
+    for its sub-item "• 结果:回购市场再次爆发危机…") and the item's other sub-items ("• 美联储仅购买35亿美元。").
+    A line's own words are cut only where a line stands under it (a one-line paragraph, as DRCD's, costs
+    nothing more)."""
     heading = token_set(passage.section) if passage.section else frozenset()
     # (indent, words, span, kind) of the lines above, each deeper than the one before
     parents: list[tuple[int, frozenset[str], tuple[int, int], str]] = []
