@@ -154,6 +154,18 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
     assert kinds.asked_unit("理事会中有多少人为学生?").search("2位") and kinds.asked_unit("RMP的规模有多大?") is None
 
 
+def test_the_amount_of_a_thing_no_passage_names_is_not_in_the_store(seed_kb):
+    # Amounts of reserves are quoted (35亿, 450亿 a month); their total (总额) is named nowhere.
+    answer = seed_kb.ask("银行准备金的总额是多少?", use_llm=False)
+    assert answer.abstained and any("总额" in warning for warning in answer.warnings), answer.text
+    from kb.retrieve.question import read_question
+
+    # what is measured is the noun before 多少, not a verb
+    assert read_question("山东女子学院图书馆藏书量是多少?").measured == "藏书量"
+    assert read_question("哪一方高得多?高到多少?").measured is None  # a verb, not a measure
+    assert not seed_kb.ask("美联储的资产负债表规模缩减到了多少?", use_llm=False).abstained
+
+
 def test_the_model_gets_a_question_the_extractive_path_used_to_refuse(seed_kb):
     """Before question reading, an English question abstained ("未在资料中找到: when、did…") and never
     reached a configured model; now it does, and the model is asked to answer in English."""

@@ -37,7 +37,8 @@ def missing_terms(question: Question, hits: list[Hit]) -> list[str]:
     """Names and domain terms of the question that the knowledge base does not hold.
 
     A question about 欧洲央行 or CPI answered from passages that never name them would quote
-    something unrelated; such a question is better answered with "not in the knowledge base".
+    something unrelated; such a question is better answered with "not in the knowledge base". So is a
+    question asking the amount of a thing no passage names (美国银行体系的准备金总额目前具体是多少?: 总额).
     A term counts as held when the retrieved passages (or their titles, or authors) mention it or a synonym,
     or when any stored passage does (the question's document frequencies): jieba tags ordinary
     words such as 东西 or 海港 as place names, and a word the store knows is a retrieval miss,
@@ -50,6 +51,11 @@ def missing_terms(question: Question, hits: list[Hit]) -> list[str]:
     missing = [term for term in question.named
                if not any(word in evidence for word in synonyms(term)) and not question.stored(term)
                and not any(term[:i] in evidence and term[i:] in evidence for i in range(2, len(term) - 1))]
+    measured = question.measured
+    # 藏书量, 人口数, 经纬度: a measure's word written with a suffix the passage leaves off (藏书81.6万册)
+    if measured and not any(word in evidence for word in synonyms(measured)) and not question.stored(measured) \
+            and not any(measured[i:i + 2] in evidence for i in range(len(measured) - 1) if len(measured) > 2):
+        missing.append(measured)
     glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)]
     return missing + [name for name in glued if name not in evidence and name not in missing]
 

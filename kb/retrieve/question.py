@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from kb.retrieve.scoring import bm25_idf, coverage_idf
-from kb.text import bilingual, convert, data_lines, expand_query, named_terms, synonyms, tokenize_query
+from kb.text import bilingual, convert, data_lines, expand_query, named_terms, synonyms, tagged, tokenize_query
+from kb.text.tokens import stopwords
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,6 +36,12 @@ _FACT_FIELDS = (
 _NOT_A_FIELD = re.compile(r"年龄|几岁|多大年纪|还写过|其他文章|别的文章|\bhow old\b|\bage\b|\bother (articles|pieces)\b")
 _ARTICLE_TIME_CLAUSE = re.compile(r"\b(?:when|as|at the time|by the time) (?:this|the) (?:article|piece|text|post) "
                                   r"(?:was|is|had been) (?:written|published|posted)\b|在(?:这篇)?(?:文章|本文)(?:发布|发表|写作)(?:时(?!间)|之时|的时候)")
+# The word before 多少/多大/几… in a question asking an amount names what is measured (总额 of 准备金总额目前
+#是多少); the words between that say nothing of it are skipped.
+_HOW_MUCH = re.compile(r"^(?:多少|多大|多高|多长|多久|多重|多远|几)")
+_BETWEEN = frozenset("是 有 为 约 约为 大约 大概 的 了 会 将 能 可 可以 要 需要 已 已经 达到 达 占 共 一共 总共 到底 究竟 "
+                     "具体 目前 现在 每 每个 每年 每月".split())
+_MEASURED_TAGS = ("n", "nz")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
@@ -99,6 +106,7 @@ class Question:
     kind: str = "other"  # the kind of answer expected (KINDS)
     language: str = "zh"
     fact: str | None = None  # for article_fact: the record field asked for
+    measured: str | None = None  # for a quantity: the noun naming what is measured (总额, 上限), if the question has one
     frequencies: dict[str, int] = field(default_factory=dict, repr=False)  # document frequency of every word above
     total: int = 0  # passages in the store when it was read
     # Its embedding by each model that embedded it: retrieval computes it, answering weighs sentences with it.
@@ -159,9 +167,10 @@ def read_question(asked: str, store=None) -> Question:
         kind = "other"
     fact = next((name for name, pattern in _FACT_FIELDS if pattern.search(text.lower())), "title") \
         if kind == "article_fact" else None
-    question = Question(asked, text, convert.detect_script(asked), tokens, expanded, named, kind, lang, fact)
+    measured = _measured(text) if kind == "quantity" and lang == "zh" else None
+    question = Question(asked, text, convert.detect_script(asked), tokens, expanded, named, kind, lang, fact, measured)
     if store is not None and text:
-        words = expanded + [w for term in named for w in sorted(synonyms(term))]
+        words = expanded + [w for term in named + [measured] * bool(measured) for w in sorted(synonyms(term))]
         question.frequencies, question.total = store.document_frequencies(words)
     return question
 
@@ -183,6 +192,21 @@ def _chinese_words(tokens: list[str], store) -> list[str]:
         if held:
             chosen.append(max(held, key=lambda w: frequencies[w]))
     return list(dict.fromkeys(w for w in chosen if w not in tokens))
+
+
+def _measured(text: str) -> str | None:
+    """The noun a quantity question measures: the word before 多少/多大/几…, past the words that say nothing
+    of it (是, 目前, 具体…); None when that word is no noun (高到多少, 工作了多少年 ask of a verb or an act)."""
+    words = tagged(text)
+    for index, (word, _) in enumerate(words):
+        if _HOW_MUCH.match(word):
+            before = [(w, tag) for w, tag in words[:index] if w not in _BETWEEN and tag not in ("x", "uj", "ul", "d", "t", "p", "c", "r")]
+            if before:
+                word, tag = before[-1]
+                if tag in _MEASURED_TAGS and len(word) > 1 and word not in stopwords() and word not in template_words():
+                    return word
+            return None
+    return None
 
 
 def _names(asked: str, text: str, lang: str) -> list[str]:
