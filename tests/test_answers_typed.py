@@ -154,6 +154,17 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
     assert kinds.asked_unit("理事会中有多少人为学生?").search("2位") and kinds.asked_unit("RMP的规模有多大?") is None
 
 
+def test_a_definition_cue_stands_by_the_term_it_defines(seed_kb):
+    # "此外,RMP的实施还离不开一个重要的背景——美国联邦赤字…": the dash defines the deficit, not RMP; it was
+    # quoted first for the first question a new user asks.
+    answer = seed_kb.ask("RMP是什么?", use_llm=False)
+    first = answer.citations[0].sentence
+    assert "联邦赤字" not in first and ("本质上是" in first or "储备管理购买" in first), answer.text
+    from kb.answer import kinds
+
+    assert kinds.cues("definition", "简称为「滇」。", ["云南省"])  # defines what the sentence before named
+
+
 def test_the_amount_of_a_thing_no_passage_names_is_not_in_the_store(seed_kb):
     # Amounts of reserves are quoted (35亿, 450亿 a month); their total (总额) is named nowhere.
     answer = seed_kb.ask("银行准备金的总额是多少?", use_llm=False)

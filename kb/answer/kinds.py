@@ -8,7 +8,7 @@ whether it reads like the answer to a definition, reason, method or comparison q
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Iterable, Optional
 
 from kb.text import tagged
 
@@ -49,12 +49,14 @@ _ORGANISATION = re.compile(
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,3}(?:省|县|州|岛|半岛|盆地|平原|山脉)")
 _DOTTED = re.compile(r"([\u4e00-\u9fff]{1,4})·([\u4e00-\u9fff]{1,4}?)(?=[为的在是等提认表说指和与以对把被将曾也都，,。、；;：:！!？?\s」”]|$)")
 _CUES = {
-    "definition": re.compile(r"即|是指|指的是|定义为|定义成|称为|称作|也就是|意思是|意为|——|\(|（|全称|缩写|简称|又称"),
+    "definition": re.compile(r"即|是指|指的是|定义为|定义成|称为|称作|也就是|意思是|意为|——|\(|（|全称|缩写|简称|又称"
+                             r"|本质上是|实质上是|就是|是一[种项个类]"),
     "reason": re.compile(r"因为|由于|原因|之所以|因此|所以|出于|导致|为了|使得|以便|因而|源于|在于"),
     "method": re.compile(r"通过|采用|利用|借助|方法|方式|可以|应该|应当|建议|配置|超配|对冲|做空|做多|购买|以"),
     "comparison": re.compile(r"比|更|最|相比|高于|低于|大于|小于|超过|不如|区别|差异|而非|不同|相似|同样"),
     "yesno": re.compile(r"不|没|并非|并未|是|有|本质|并不|确实"),
 }
+_DEFINITION_REACH = 6  # characters after the defined term within which its cue starts
 _TAGS = {"person": {"nr", "nrfg", "nrt"}, "organisation": {"nt"}, "place": {"ns"}, "time": {"t"}}
 SHORT_KINDS = ("quantity", "time", "person", "organisation", "place")
 # Kinds whose absence from the evidence means the answer is not there: found by pattern, reliably.
@@ -108,13 +110,25 @@ def years(sentence: str) -> list[str]:
     return list(dict.fromkeys(m.group().replace(" ", "") for m in _YEAR_MENTION.finditer(sentence)))
 
 
-def cues(kind: str, sentence: str) -> bool:
-    """Whether a sentence reads like an answer of `kind` (definition, reason, method, comparison, yes/no)."""
+def cues(kind: str, sentence: str, terms: Iterable[str] = ()) -> bool:
+    """Whether a sentence reads like an answer of `kind` (definition, reason, method, comparison, yes/no).
+    A definition's cue must stand by one of the defined `terms`, when given: just after it (QT——即…, RMP本质上是…)
+    or just before it (「储备管理购买」(RMP)); "RMP的实施还离不开一个重要的背景——美国联邦赤字…" defines the deficit.
+    A sentence that names none of them may define what the one before named: any cue counts there."""
     pattern = _CUES.get(kind)
-    return bool(pattern and pattern.search(sentence))
+    if not pattern:
+        return False
+    if kind != "definition" or not terms:
+        return bool(pattern.search(sentence))
+    lowered = sentence.lower()
+    spans = [(m.start(), m.end()) for term in terms for m in re.finditer(re.escape(term.lower()), lowered)]
+    if not spans:  # it defines what the sentence before named (云南省…。简称为「滇」。)
+        return bool(pattern.search(sentence))
+    return any(end - 1 <= cue.start() <= end + _DEFINITION_REACH or start - 2 <= cue.end() <= start
+               for cue in pattern.finditer(lowered) for start, end in spans)
 
 
-def holds(kind: str, sentence: str, duration: bool = False, tags: Tags = None) -> bool:
+def holds(kind: str, sentence: str, duration: bool = False, tags: Tags = None, terms: Iterable[str] = ()) -> bool:
     """Whether the sentence holds something of the kind the question expects (True for kinds without a test).
     "Who" is often answered by an institution (谁成了边际购买者? 美联储): a person question takes those too."""
     if kind == "person":
@@ -122,7 +136,7 @@ def holds(kind: str, sentence: str, duration: bool = False, tags: Tags = None) -
     if kind in SHORT_KINDS:
         return bool(entities(kind, sentence, duration, tags))
     if kind in _CUES:
-        return cues(kind, sentence)
+        return cues(kind, sentence, terms)
     return True
 
 

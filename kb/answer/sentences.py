@@ -89,6 +89,8 @@ class SentenceScores(list):
         self.bonus = (KIND_WEIGHT if question.language == "zh" else KIND_WEIGHT_OTHER_LANGUAGE) if typed else 0.0
         self.penalty = KIND_PENALTY if question.kind in kinds.EVIDENCE_KINDS else 0.0
         self.unit = kinds.asked_unit(question.text, probability=True)
+        # what a definition question defines: its names, else its content words (of two characters or more)
+        self.defined = (question.named or [w for w in question.content if len(w) > 1]) if question.kind == "definition" else []
         self._at = {(id(s.hit), s.start): s for s in scored}
         best = float("-inf")
         for sentence in sorted(scored, key=lambda s: -s.base):
@@ -103,7 +105,7 @@ class SentenceScores(list):
         if sentence.holds is None:
             kind, passage = self.question.kind, sentence.hit.passage
             own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
-            holds = kinds.holds(kind, own, self.duration, tags)
+            holds = kinds.holds(kind, own, self.duration, tags, self.defined)
             if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags):
                 # 他认为… after 美联储理事斯蒂芬·米兰提出…
                 leans_on = next((span for span in (sentence.previous, sentence.earlier) if self._names(passage, span)),
