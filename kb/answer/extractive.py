@@ -126,7 +126,7 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         block = question.kind in kinds.EVIDENCE_KINDS and item.leans_on is not None and (
             item.leans_on == item.parent or item.leans_on in item.siblings)
         if (context and refers) or block:
-            parts.append(quote(item.hit, *item.leans_on))  # what "他" or "他们" stands for
+            parts.append(quote(item.hit, *item.leans_on))  # what "他" stands for, or the amount its item holds
         parts.append(quote(item.hit, item.start, item.end))
         if context and not refers and not block:
             parts.append(quote(item.hit, *item.leans_on))  # the sentence that answers first, its context after
