@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from kb.retrieve.scoring import bm25_idf, coverage_idf
-from kb.text import bilingual, convert, data_lines, expand_query, named_terms, synonyms, tagged, tokenize_query
-from kb.text.tokens import stopwords
+from kb.text import bilingual, convert, data_lines, expand_query, named_terms, synonyms, tokenize_query
+from kb.text.tokens import question_tags, stopwords
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,6 +42,7 @@ _HOW_MUCH = re.compile(r"^(?:多少|多大|多高|多长|多久|多重|多远|�
 _BETWEEN = frozenset("是 有 为 约 约为 大约 大概 的 了 会 将 能 可 可以 要 需要 已 已经 达到 达 占 共 一共 总共 到底 究竟 "
                      "具体 目前 现在 每 每个 每年 每月".split())
 _MEASURED_TAGS = ("n", "nz")
+_SAYS_NOTHING_TAGS = ("x", "uj", "ul", "d", "t", "p", "c", "r")  # punctuation, 的/了, adverbs, times, 在/和/那
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
@@ -197,10 +198,10 @@ def _chinese_words(tokens: list[str], store) -> list[str]:
 def _measured(text: str) -> str | None:
     """The noun a quantity question measures: the word before 多少/多大/几…, past the words that say nothing
     of it (是, 目前, 具体…); None when that word is no noun (高到多少, 工作了多少年 ask of a verb or an act)."""
-    words = tagged(text)
+    words = question_tags(text)
     for index, (word, _) in enumerate(words):
         if _HOW_MUCH.match(word):
-            before = [(w, tag) for w, tag in words[:index] if w not in _BETWEEN and tag not in ("x", "uj", "ul", "d", "t", "p", "c", "r")]
+            before = [(w, tag) for w, tag in words[:index] if w not in _BETWEEN and tag not in _SAYS_NOTHING_TAGS]
             if before:
                 word, tag = before[-1]
                 if tag in _MEASURED_TAGS and len(word) > 1 and word not in stopwords() and word not in template_words():

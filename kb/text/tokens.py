@@ -82,12 +82,18 @@ def tags_within(tags: str, text: str, start: int, end: int) -> tuple[tuple[str, 
     return tuple(words)
 
 
-def named_terms(text: str) -> list[str]:
-    """Words of `text` that name an entity or a domain term (lower-cased), e.g. 欧洲央行, CPI, 基点."""
+@lru_cache(maxsize=64)
+def question_tags(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, tag) pairs of a question, as `tagged` gives a sentence's, tagged once for all that reads them
+    (its names, what it measures); kept apart from `tagged`'s memory, which holds the passages' sentences."""
     jieba.setLogLevel(60)
-    words = _pos_tokenizer().lcut(fold_width(text))
-    return list(dict.fromkeys(w.word.lower() for w in words
-                              if w.flag in _NAMING_TAGS and len(w.word) >= 2 and w.word.lower() not in stopwords()))
+    return tuple((w.word, w.flag) for w in _pos_tokenizer().lcut(fold_width(text)))
+
+
+def named_terms(text: str) -> list[str]:
+    """Words of a question that name an entity or a domain term (lower-cased), e.g. 欧洲央行, CPI, 基点."""
+    return list(dict.fromkeys(word.lower() for word, flag in question_tags(text)
+                              if flag in _NAMING_TAGS and len(word) >= 2 and word.lower() not in stopwords()))
 
 
 @lru_cache(maxsize=1)
