@@ -138,6 +138,18 @@ def test_the_sub_items_of_an_item_describe_one_thing(seed_kb):
     assert "25%" in answer.citations[0].sentence, answer.text
 
 
+def test_a_superlative_asks_for_the_item_with_the_extreme_figure(seed_kb):
+    # 情景A (机率40%: 200-300亿), 情景B (35%: 450亿以上), 情景C (25%: 35亿) share every word of these questions;
+    # their figures alone tell which one is asked for. 情景C stands in the passage after the other two.
+    answer = seed_kb.ask("机率最高的情景下,美联储每月购买多少?", use_llm=False)
+    assert "200-300亿美元" in answer.citations[0].sentence and "情景A" in answer.text, answer.text
+    answer = seed_kb.ask("哪种情景下美联储的购买量最小?", use_llm=False)
+    assert "情景C" in answer.citations[0].sentence, answer.text
+    # the largest amount the article gives is no scenario's: the list is left alone
+    answer = seed_kb.ask("开始缩表以前,美联储手上的资产最多时大约有多大?", use_llm=False)
+    assert "9万亿美元" in answer.citations[0].sentence, answer.text
+
+
 def test_questions_the_article_does_not_answer_abstain(seed_kb):
     for question in ("斯蒂芬·米兰是哪一年被任命为美联储理事的?",  # no date about him
                      "文中情景D的机率是多少?",  # there is no scenario D

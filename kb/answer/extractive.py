@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from kb.answer import evidence, kinds, lists
+from kb.answer import evidence, extremes, kinds, lists
 from kb.answer.render import citation_for, in_script, no_answer_text
 from kb.answer.sentences import ANAPHOR, KEEP_RATIO, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
 from kb.records import Answer, Citation, Hit, Passage
@@ -102,7 +102,9 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
 
     if not hits:
         return abstain()
-    scored, coverage = score_sentences(question, hits, similarity)
+    asked_extreme = extremes.superlative(question.text)
+    extreme = extremes.extreme_lines(asked_extreme, question.text, hits, following) if asked_extreme else None
+    scored, coverage = score_sentences(question, hits, similarity, extreme)
     refused = refusal(question, hits, scored, coverage, evidence_model)
     if refused is not None:
         return abstain(refused)
@@ -130,7 +132,15 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
             item.leans_on == item.parent or item.leans_on in item.siblings)
         if (context and refers) or block:
             parts.append(quote(item.hit, *item.leans_on))  # what "他" stands for, or the amount its item holds
+        # the item a superlative asks for, named before its sub-item (after it, when the sub-item holds the amount
+        # or date asked: the answer first)
+        item_asked = item.extreme and item.parent is not None and not block and extreme is not None and \
+            item.hit.passage.text[item.parent[0]:item.parent[1]].strip() in extreme[item.hit.article.id]
+        if item_asked and question.kind not in kinds.EVIDENCE_KINDS:
+            parts.append(quote(item.hit, *item.parent))
         parts.append(quote(item.hit, item.start, item.end))
+        if item_asked and question.kind in kinds.EVIDENCE_KINDS:
+            parts.append(quote(item.hit, *item.parent))
         if context and not refers and not block:
             parts.append(quote(item.hit, *item.leans_on))  # the sentence that answers first, its context after
         passage_text = item.hit.passage.text

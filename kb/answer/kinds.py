@@ -22,7 +22,8 @@ _AMOUNT = re.compile(
 _DATE = re.compile(
     r"\d{4}\s*[-/年]\s*(?:\d{1,2}\s*[-/月](?:\s*\d{1,2}\s*日?)?|第?[一二三四1-4]\s*季度|[上下]半年|年?[底末初中])?"
     r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日|[一二三四五六七八九十]+\s*月|\d+\s*(?:世纪|年代)"
-    r"|[前后去今明本上下]一?(?:年|季度|个?月)|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}:\d{2}")
+    r"|[前后去今明本上下]一?(?:年|季度|个?月)|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}:\d{2}"
+    r"|(?<!\d)\d{3}\s*年(?![代级度龄间来内])")  # 316年: a year of three digits (not 300年间, a span)
 _ONE = re.compile(r"一(?:个|种|次|项|条|位|家|名|座|所|场|点)")  # "a", not a count
 _YEAR = re.compile(r"^(?:1\d|20)\d{2}\s*年")
 _DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|日|小时|分钟|世纪)")
@@ -66,9 +67,20 @@ EVIDENCE_KINDS = ("quantity", "time")
 Tags = Optional[tuple[tuple[str, str], ...]]
 
 
-def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None) -> list[str]:
+def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None, asked: str = "") -> list[str]:
     """Candidate answers of `kind` in a (Simplified) sentence, in order of appearance; `tags`: the
-    sentence's (word, part-of-speech) pairs when they are at hand (stored with the passage)."""
+    sentence's (word, part-of-speech) pairs when they are at hand (stored with the passage). What the
+    question `asked` (normalised) names itself is what it asks about, not its answer (斯蒂芬·米兰是由哪位总统提名的?
+    is not answered by 米兰, 10月的会议是哪一天开的? not by 10月)."""
+    found = _entities(kind, sentence, duration, tags)
+    if not asked:
+        return found
+    asked = re.sub(r"\s+", "", asked.lower())
+    return [f for f in found if re.sub(r"\s+", "", f.lower()) not in asked
+            and not (kind == "person" and "·" in f and f.rsplit("·", 1)[1] in asked)]
+
+
+def _entities(kind: str, sentence: str, duration: bool, tags: Tags) -> list[str]:
     if kind == "quantity":
         found = [m.group().strip() for m in (_DURATION if duration else _AMOUNT).finditer(sentence) if _has_digit(m.group())]
         # 2026年 is a date, not an amount; 一个 in 另一个因素 is an article, not a count
@@ -128,13 +140,16 @@ def cues(kind: str, sentence: str, terms: Iterable[str] = ()) -> bool:
                for cue in pattern.finditer(lowered) for start, end in spans)
 
 
-def holds(kind: str, sentence: str, duration: bool = False, tags: Tags = None, terms: Iterable[str] = ()) -> bool:
-    """Whether the sentence holds something of the kind the question expects (True for kinds without a test).
-    "Who" is often answered by an institution (谁成了边际购买者? 美联储): a person question takes those too."""
+def holds(kind: str, sentence: str, duration: bool = False, tags: Tags = None, terms: Iterable[str] = (),
+          asked: str = "") -> bool:
+    """Whether the sentence holds something of the kind the question expects (True for kinds without a test),
+    other than what the question `asked` names itself. "Who" is often answered by an institution (谁成了边际
+    购买者? 美联储): a person question takes those too."""
     if kind == "person":
-        return bool(entities("person", sentence, tags=tags) or entities("organisation", sentence, tags=tags))
+        return bool(entities("person", sentence, tags=tags, asked=asked)
+                    or entities("organisation", sentence, tags=tags, asked=asked))
     if kind in SHORT_KINDS:
-        return bool(entities(kind, sentence, duration, tags))
+        return bool(entities(kind, sentence, duration, tags, asked))
     if kind in _CUES:
         return cues(kind, sentence, terms)
     return True

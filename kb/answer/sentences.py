@@ -39,6 +39,9 @@ KEEP_RATIO = 0.6
 # much: it reads a paraphrase that shares few words. First quoted sentence holds the answer: DRCD dev
 # 0.814 -> 0.827 (weight 1.0: 0.825, 0.3: 0.824), CMRC trial 0.666 -> 0.668 (1.0: 0.652); README "Answers".
 MEANING_WEIGHT = 0.6
+# A sentence of the list item a superlative question asks for (the most likely scenario: kb.answer.extremes)
+# adds this much: the item's siblings share every word of the question, its figure alone tells it apart.
+EXTREME_WEIGHT = 0.5
 # A heading line (RMP情景分析与机构投资者策略建议) or a sentence that asks (RMP如何影响风险资产?) introduces the
 # answer rather than giving it, yet repeats the question's words: its score is discounted (a heading may still
 # hold the answer: 机构投资者). Typed set answer@1 0.794 -> 0.813 (0.5: the same, held-out one answer fewer);
@@ -73,6 +76,7 @@ class ScoredSentence:
     introduces: bool = False  # a heading line or a sentence that asks: it leads to the answer
     parent: tuple[int, int] | None = None  # the line it is indented under (an item, for its sub-items)
     siblings: tuple[tuple[int, int], ...] = ()  # the other sub-items of its item
+    extreme: bool = False  # of the list item with the extreme figure a superlative question asks for
 
 
 class SentenceScores(list):
@@ -105,8 +109,8 @@ class SentenceScores(list):
         if sentence.holds is None:
             kind, passage = self.question.kind, sentence.hit.passage
             own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
-            holds = kinds.holds(kind, own, self.duration, tags, self.defined)
-            if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags):
+            holds = kinds.holds(kind, own, self.duration, tags, self.defined, self.question.text)
+            if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags, self.question.text):
                 # 他认为… after 美联储理事斯蒂芬·米兰提出…
                 leans_on = next((span for span in (sentence.previous, sentence.earlier) if self._names(passage, span)),
                                 None)
@@ -119,7 +123,8 @@ class SentenceScores(list):
                     # of its item and the item's other sub-items, the one nearest the question (in the unit asked)
                     block = [span for span in (sentence.parent, *sentence.siblings) if self._names(passage, span)
                              and (not self.unit or any(self.unit.search(e) for e in kinds.entities(
-                                 kind, passage.text[span[0]:span[1]], self.duration, _tags(passage, *span))))]
+                                 kind, passage.text[span[0]:span[1]], self.duration, _tags(passage, *span),
+                                 self.question.text)))]
                     leans_on = max(block, default=None, key=lambda span: getattr(
                         self._at.get((id(sentence.hit), span[0])), "base", 0.0))
                 if leans_on:
@@ -131,7 +136,7 @@ class SentenceScores(list):
     def _names(self, passage: Passage, span: tuple[int, int] | None) -> bool:
         """Whether passage.text[span] holds something of the kind the question asks for."""
         return bool(span) and bool(kinds.entities(self.question.kind, passage.text[span[0]:span[1]], self.duration,
-                                                  _tags(passage, *span)))
+                                                  _tags(passage, *span), self.question.text))
 
     def _without(self, sentence: ScoredSentence) -> float:
         """The score of a sentence that does not hold what the question asks for. Where that is an amount
@@ -145,11 +150,13 @@ def _tags(passage: Passage, start: int, end: int):
 
 
 def score_sentences(question: Question, hits: list[Hit],
-                    similarity: Callable[[list[str]], list[float]] | None = None) -> tuple[SentenceScores, float]:
+                    similarity: Callable[[list[str]], list[float]] | None = None,
+                    extreme: dict[str, set[str]] | None = None) -> tuple[SentenceScores, float]:
     """Every sentence of the hits scored against the question, best first, and the evidence coverage.
 
     `similarity` (the question's embedding against each sentence's) stands in for word coverage in a
-    question not written in Chinese, which shares almost no words with the passages."""
+    question not written in Chinese, which shares almost no words with the passages; `extreme`, for a
+    superlative question, the lines of each article's list item it asks for (kb.answer.extremes)."""
     weights = question.weights
     grams = evidence.character_bigrams(question.content)
     scored: list[ScoredSentence] = []
@@ -188,7 +195,9 @@ def score_sentences(question: Question, hits: list[Hit],
                 base += CHARACTER_WEIGHT * sum(1 for g in grams if g in sentence) / len(grams)
             asks = bool(_ASKS.search(sentence))
             introduces = asks or bool(lines and lines[line].kind == "heading")
-            scored.append(ScoredSentence(hit, start, end, base, coverage, base=base,
+            chosen_item = bool(extreme) and any(sentence.strip() in item for item in extreme.get(hit.article.id, ()))
+            base += EXTREME_WEIGHT * chosen_item
+            scored.append(ScoredSentence(hit, start, end, base, coverage, base=base, extreme=chosen_item,
                                          previous=previous if same_line else None, introduces=introduces,
                                          earlier=earlier if same_line and previous_refers else None,
                                          parent=lines[line].parent if lines else None,
