@@ -186,6 +186,11 @@ def test_the_amount_of_a_thing_no_passage_names_is_not_in_the_store(seed_kb):
     # what is measured is the noun before 多少, not a verb
     assert read_question("山东女子学院图书馆藏书量是多少?").measured == "藏书量"
     assert read_question("哪一方高得多?高到多少?").measured is None  # a verb, not a measure
+    # after 的, a noun whatever jieba tags it (上限: v); 总 is part of 总规模, and 多大 may be cut 多/大
+    assert read_question("美联储缩表的上限是多少?").measured == "上限"
+    assert read_question("货币市场基金的资产总规模有多大?").measured == "总规模"
+    answer = seed_kb.ask("美联储缩表的上限是多少?", use_llm=False)
+    assert answer.abstained and any("上限" in warning for warning in answer.warnings), answer.text
     assert not seed_kb.ask("美联储的资产负债表规模缩减到了多少?", use_llm=False).abstained
 
 

@@ -56,9 +56,9 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     missing = [term for term in question.named if not held(term)
                and not any(term[:i] in evidence and term[i:] in evidence for i in range(2, len(term) - 1))]
     measured = question.measured if with_measured else None
-    # 藏书量, 人口数, 经纬度: a measure's word written with a suffix the passage leaves off (藏书81.6万册)
-    if measured and not held(measured) and not (
-            len(measured) > 2 and any(measured[i:i + 2] in evidence for i in range(len(measured) - 1))):
+    # 藏书量, 人口数, 经纬度: a measure's word written with a suffix the passage leaves off (藏书81.6万册); not its
+    # end (规模 of 总规模: a total is not a month's)
+    if measured and not held(measured) and not (len(measured) > 2 and measured[:2] in evidence):
         missing.append(measured)
     glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)]
     return missing + [name for name in glued if name not in evidence and name not in missing]

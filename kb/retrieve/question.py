@@ -200,11 +200,17 @@ def _measured(text: str) -> str | None:
     of it (是, 目前, 具体…); None when that word is no noun (高到多少, 工作了多少年 ask of a verb or an act)."""
     words = question_tags(text)
     for index, (word, _) in enumerate(words):
-        if _HOW_MUCH.match(word):
-            before = [(w, tag) for w, tag in words[:index] if w not in _BETWEEN and tag not in _SAYS_NOTHING_TAGS]
+        following = words[index + 1][0] if index + 1 < len(words) else ""
+        if _HOW_MUCH.match(word) or (word == "多" and _HOW_MUCH.match(word + following)):  # jieba cuts 多/大
+            before = [(i, w, tag) for i, (w, tag) in enumerate(words[:index])
+                      if w not in _BETWEEN and tag not in _SAYS_NOTHING_TAGS]
             if before:
-                word, tag = before[-1]
-                if tag in _MEASURED_TAGS and len(word) > 1 and word not in stopwords() and word not in template_words():
+                at, word, tag = before[-1]
+                # a word after 的 is a noun whatever jieba tags it (上限 of 缩表的上限: v); 总 of 总规模 is part of it
+                noun = tag in _MEASURED_TAGS or (at > 0 and words[at - 1][1] == "uj")
+                if at > 0 and words[at - 1][1] == "b" and len(words[at - 1][0]) == 1:
+                    word = words[at - 1][0] + word
+                if noun and len(word) > 1 and word not in stopwords() and word not in template_words():
                     return word
             return None
     return None
