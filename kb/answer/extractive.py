@@ -30,6 +30,7 @@ MAX_SENTENCES = 3  # quoted, each within KEEP_RATIO of the best (kb.answer.sente
 # covers: on the typed set, answerable questions measured 0.54 or more, unanswerable ones 0.04 or less.
 KIND_EVIDENCE = 0.3
 SOURCES_NOTE = "The sources are in Chinese; the answer quotes them as written."
+_TOTAL = "总全"  # 总规模, 全年: a measure of the whole
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 
@@ -56,9 +57,10 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     missing = [term for term in question.named if not held(term)
                and not any(term[:i] in evidence and term[i:] in evidence for i in range(2, len(term) - 1))]
     measured = question.measured if with_measured else None
-    # 藏书量, 人口数, 经纬度: a measure's word written with a suffix the passage leaves off (藏书81.6万册); not its
-    # end (规模 of 总规模: a total is not a month's)
-    if measured and not held(measured) and not (len(measured) > 2 and measured[:2] in evidence):
+    # 藏书量, 人口数, 经纬度: a measure's word written with a suffix the passage leaves off (藏书81.6万册, 纬度); but a
+    # total is not its parts (规模 of 总规模: a month's purchases)
+    parts = range(1) if measured and measured[0] in _TOTAL else range(len(measured or "") - 1)
+    if measured and not held(measured) and not (len(measured) > 2 and any(measured[i:i + 2] in evidence for i in parts)):
         missing.append(measured)
     glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)]
     return missing + [name for name in glued if name not in evidence and name not in missing]
