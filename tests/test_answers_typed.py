@@ -78,6 +78,20 @@ def test_an_english_question_is_answered_from_the_chinese_passages(seed_kb):
     assert not any("未在资料中找到" in w for w in answer.warnings)
 
 
+def test_an_english_question_is_read_for_what_it_asks_and_the_market_words_it_uses(seed_kb):
+    from kb.retrieve.question import expected_kind, read_question
+
+    # "the scenario where…" is a relative clause: the question asks how much, not where
+    assert expected_kind("in the scenario where the market needs a bailout, how much does the fed buy?") == "quantity"
+    assert expected_kind("where did the announcement cause an uproar?") == "place"
+    assert expected_kind("how much does the fed buy when reserves run short?") == "quantity"
+    # market words CC-CEDICT gives other senses of (scenario: 剧本, overweight: 过重)
+    assert {"情景", "超配"} <= set(read_question("Which scenario makes the author overweight gold?").expanded)
+    # a superlative in English names the item as well (scenario: 情景, the word its items' labels share)
+    answer = seed_kb.ask("Which scenario does the author think is the most likely?", use_llm=False)
+    assert "情景A" in answer.citations[0].sentence, answer.text
+
+
 def test_a_which_year_question_leads_with_the_year(seed_kb):
     """The one short answer measured reliable (README, "Answers"): the sentence's year, not its whole date
     (2025年12月1日), in the script asked; a question that does not ask which year gets none."""

@@ -105,7 +105,9 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
     if not hits:
         return abstain()
     asked_extreme = extremes.superlative(question.text)
-    extreme = extremes.extreme_lines(asked_extreme, question.text, hits, following) if asked_extreme else None
+    # the question's words with their Chinese ones (scenario: 情景) name what the list's items are
+    extreme = extremes.extreme_lines(asked_extreme, " ".join([question.text, *question.expanded]), hits, following) \
+        if asked_extreme else None
     scored, coverage = score_sentences(question, hits, similarity, extreme)
     refused = refusal(question, hits, scored, coverage, evidence_model)
     if refused is not None:
