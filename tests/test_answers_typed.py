@@ -171,13 +171,18 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
                      "标普500指数年底会涨到多少点?",  # amounts in 亿美元 and %, none in 点
                      "How many voting members does the FOMC have?",  # no count of people
                      "How old is the author of this article?",  # no age (岁) anywhere
-                     "What gold price per ounce does the author forecast for 2026?"):  # no price per ounce
+                     "What gold price per ounce does the author forecast for 2026?",  # no price per ounce
+                     "What was the IORB rate, in percent, when the article was written?",  # no rate in %
+                     "How many primary dealers are there?"):  # no count of firms
         assert seed_kb.ask(question, use_llm=False).abstained, question
     # The unit asked for must be there: an age in 岁, a count of people in 人/位/名.
     from kb.answer import kinds
 
     assert kinds.asked_unit("作者今年几岁?").search("52岁") and not kinds.asked_unit("作者今年几岁?").search("35亿美元")
     assert kinds.asked_unit("理事会中有多少人为学生?").search("2位") and kinds.asked_unit("RMP的规模有多大?") is None
+    assert kinds.asked_unit("通胀目标是百分之多少?").search("2%") and not kinds.asked_unit("通胀目标是百分之多少?").search("35亿")
+    # 几家 of a phrase the article uses (集中在少数几家大型机构手中) asks no count
+    assert kinds.asked_unit("准备金集中在几家大型机构手中?") is None and kinds.asked_unit("美国有几家一级交易商?")
 
 
 def test_a_definition_cue_stands_by_the_term_it_defines(seed_kb):
