@@ -116,6 +116,16 @@ def test_a_list_question_quotes_the_items_not_the_lead_in_alone(seed_kb):
     assert numbers == list(range(1, len(answer.citations) + 1))  # every citation quoted once, in order
 
 
+def test_a_question_asking_what_each_item_has_quotes_every_item(seed_kb):
+    # the odds stand in the items "1. 情景A:…(机率40%)", "2. 情景B:…", "3. 情景C:…" (the third in the next passage)
+    answer = seed_kb.ask("三种情景的机率分别是多少?", use_llm=False)
+    assert answer.kind == "list" and all(p in answer.text for p in ("40%", "35%", "25%")), answer.text
+    assert "情景A" in answer.citations[0].sentence, answer.text
+    from kb.retrieve.question import expected_kind
+
+    assert expected_kind("美联储是在2025年的哪一季做出这个决定的?") == "time"
+
+
 def test_a_sentence_stands_under_its_item_and_headings_and_questions_lead_to_answers(seed_kb):
     # "• 结果:回购市场…" stands under "3. 情景C:政策失误…": that item's words are its context, and a
     # question asking which items quotes the item's own sub-items after it, not the next scenario's.

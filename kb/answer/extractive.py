@@ -30,6 +30,7 @@ MAX_SENTENCES = 3  # quoted, each within KEEP_RATIO of the best (kb.answer.sente
 # covers: on the typed set, answerable questions measured 0.54 or more, unanswerable ones 0.04 or less.
 KIND_EVIDENCE = 0.3
 SOURCES_NOTE = "The sources are in Chinese; the answer quotes them as written."
+_PER_ITEM = re.compile(r"分别|各自|各是|\beach of\b|\brespectively\b")
 _TOTAL = "总全"  # 总规模, 全年: a measure of the whole
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
@@ -127,6 +128,10 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         return in_script(cite.sentence, cite.sentence_original, hit.article.script, script) + f"[{numbers[key]}]"
 
     for item in chosen:
+        lead_in = _list_of(question, item) if item is chosen[0] else None
+        if lead_in is not None:  # what each item has: the items of the list its best sentence is one of
+            parts += [quote(hit, start, end) for hit, start, end in lists.items_after(item.hit, lead_in[1], following)]
+            break
         context = item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen)
         # a sentence holding what is asked refers back by any pronoun; one that holds nothing leans only by 他们
         refers = (ANAPHOR if item.holds else THEY).match(item.hit.passage.text[item.start:item.end])
@@ -164,6 +169,20 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         text = f"**{in_script(short, short, 'hans', script)}** " + text
     return Answer(question.asked, text, False, citations, hits, script, warnings=warnings, short=short,
                   kind=question.kind)
+
+
+def _list_of(question: Question, item: ScoredSentence) -> tuple[int, int] | None:
+    """The lead-in of the list whose item is the best sentence, for a question asking what each item has that
+    does not name one (三种情景的机率分别是多少?: "面对…以下几种情景假设:" above "1. 情景A:…(机率40%)"). Not for
+    one asking which things (文中被当作"准现金"的是哪两样东西?: in one item of a list of reasons)."""
+    if question.kind != "list" or item.parent is None or not _PER_ITEM.search(question.text):
+        return None
+    text = item.hit.passage.text
+    line = text[text.rfind("\n", 0, item.start) + 1:item.end]
+    label = re.split(r"[:：]", lists.ITEM.sub("", line), maxsplit=1)[0].strip()
+    if not lists.ITEM.match(line) or not label or label.lower() in question.text:
+        return None
+    return item.parent if lists.is_lead_in(text[item.parent[0]:item.parent[1]]) else None
 
 
 def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
