@@ -287,15 +287,17 @@ class KnowledgeBase:
                 on_token: Callable[[str], None] | None = None) -> Answer:
         """The answer to a question (a string, or what `read` made of it) from given hits."""
         from kb import answer as answering
+        from kb.answer import overview
 
         if isinstance(question, str):
             question = self.read(question)
         only = None
-        if question.kind == "article_fact" and self.store.count()[0] == 1:
+        if (question.kind == "article_fact" or overview.asked(question)) and self.store.count()[0] == 1:
             only = self.store.articles()[0]
         return answering.answer(question, hits, script=script, settings=self.settings, use_llm=use_llm,
                                 on_token=on_token, following=self.store.next_passage, only_article=only,
-                                similarity=self.sentence_similarity(question), model=self.embedder.name)
+                                similarity=self.sentence_similarity(question), model=self.embedder.name,
+                                article_passages=self.store.passages)
 
     def sentence_similarity(self, question) -> Callable[[list[str]], list[float] | None]:
         """Cosines of the question against sentences, by the embedder, from the embedding cache where

@@ -46,6 +46,27 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
     assert seed_kb.read("Give the publication timestamp shown on the piece.").fact == "published"
 
 
+def test_a_question_about_the_whole_article_is_answered_from_the_article(seed_kb):
+    # what it says: the site's summary (cited as the article), then its conclusion's first sentences
+    for question in ("这篇文章讲了什么?", "這篇文章的主要觀點是什麼?", "What is this article about?", "总结一下这篇文章"):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert not answer.abstained and answer.citations[0].kind == "article", (question, answer.text)
+        assert "储备管理购买" in answer.text or "儲備管理購買" in answer.text, answer.text
+        assert any("2026年的主旋律" in c.sentence for c in answer.citations[1:]), answer.text
+    # whom it names: people by their dotted names or titles, not words jieba tags as names (云霄飞车, 休克)
+    answer = seed_kb.ask("文中提到了哪些人?", use_llm=False)
+    assert set(answer.short.split("、")) == {"马克·卡巴纳", "斯蒂芬·米兰"}, answer.text
+    assert [c.sentence for c in answer.citations][1].startswith("美联储理事斯蒂芬·米兰")
+    # narrowed by what the question says of them
+    assert seed_kb.ask("文中点名的人里,谁是美联储理事?", use_llm=False).short == "斯蒂芬·米兰"
+    from kb.answer import overview
+    from kb.retrieve.question import read_question
+
+    # about a thing the passages name, not the article
+    assert overview.asked(read_question("该条约的主要内容是什么?")) is None
+    assert overview.asked(read_question("文中提到的那位策略师属于哪家银行?")) is None
+
+
 def test_a_name_two_sentences_back_through_a_pronoun_answers_who(seed_kb):
     # 美联储理事斯蒂芬·米兰提出了…假说。他认为…。RMP本质上是…: the last sentence is the one asked about, its
     # author two sentences back; 哪一位 asks for a person as 哪位 does.

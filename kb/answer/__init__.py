@@ -6,6 +6,7 @@
     lists.py       the items after a lead-in that ends in a colon, an item's sub-items
     evidence.py    whether the evidence holds the answer: a fitted model (data/abstention.json)
     facts.py       article facts (author, date, source…) answered from the record
+    overview.py    what the article says (its summary, its conclusion), whom it names
     render.py      text in the asked script, citations
     llm/           with KB_LLM_BASE_URL: an OpenAI-compatible model writes the answer from the same
                    passages; its markers are checked, and any failure falls back to the extractive answer
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from kb.answer import evidence
-from kb.answer.extractive import extractive_answer, missing_terms
+from kb.answer import evidence, overview
+from kb.answer.extractive import SOURCES_NOTE, extractive_answer, missing_terms
 from kb.answer.facts import fact_answer, the_article
+from kb.answer.overview import overview_answer
 from kb.answer.render import NO_ANSWER, citation_for
 from kb.config import Settings
 from kb.records import Answer, Article, Hit, Passage
@@ -29,14 +31,22 @@ def answer(question: Question, hits: list[Hit], *, script: str | None = None,
            settings: Settings | None = None, use_llm: bool | None = None,
            on_token: Callable[[str], None] | None = None,
            following: Callable[[Passage], Passage | None] | None = None, only_article: Article | None = None,
-           similarity: Callable[[list[str]], list[float]] | None = None, model: str | None = None) -> Answer:
+           similarity: Callable[[list[str]], list[float]] | None = None, model: str | None = None,
+           article_passages: Callable[[str], list[Passage]] | None = None) -> Answer:
     """The answer to `question` from `hits`, in `script` (default: the question's own script).
 
     An article-fact question is answered from the article's record (`only_article` when the store
     holds one article, else the first hit's); `following` lets a quoted list run into the next passage;
     `similarity` (question against sentences, by embedding) chooses sentences for a question in another language;
-    `model` names the embedder whose cosines the hits carry (its measured floor for weak evidence)."""
+    `model` names the embedder whose cosines the hits carry (its measured floor for weak evidence);
+    `article_passages` gives an article's passages, for a question about the article as a whole (kb.answer.overview)."""
     script = script or question.script
+    about = overview.asked(question)
+    if about and article_passages is not None:
+        whole = overview_answer(question, about, the_article(hits, only_article), article_passages, hits, script,
+                                [SOURCES_NOTE] if question.language != "zh" else [])
+        if whole is not None:
+            return whole
     if question.kind == "article_fact":
         facts = fact_answer(question, the_article(hits, only_article), hits, script)
         if facts is not None:
