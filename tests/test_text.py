@@ -61,6 +61,10 @@ def test_english_words_have_their_chinese_words_by_cc_cedict():
     assert not bilingual.translations("zzyzx") and not bilingual.translations("a b c d")
     tokens = "how did the balance sheet and interest rates change".split()
     assert bilingual.join_phrases(tokens) == ["how", "did", "the", "balance sheet", "and", "interest rates", "change"]
+    # kb's market glossary beside CC-CEDICT: what it lacks (fixed income) or glosses otherwise (scenario: 剧本)
+    assert "情景" in bilingual.translations("scenarios") and "剧本" in bilingual.translations("scenario")
+    assert bilingual.translations("fixed income") >= {"固定收益"} and bilingual.translations("small caps") == {"小盘股"}
+    assert bilingual.join_phrases("what about fixed income".split()) == ["what", "about", "fixed income"]
 
 
 def test_an_english_question_reads_the_chinese_words_the_store_holds(seed_kb):

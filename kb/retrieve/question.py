@@ -186,12 +186,19 @@ def _chinese_words(tokens: list[str], store) -> list[str]:
     candidates = {t: words for t, words in candidates.items() if words}
     if not candidates:
         return []
-    frequencies, _ = store.document_frequencies([w for words in candidates.values() for w in words])
+    # a phrase's Chinese may be no word of the index (紧急救市, 固定收益): its words stand for it
+    pieces = {w: tokenize_query(w) for words in candidates.values() for w in words}
+    frequencies, _ = store.document_frequencies(list(dict.fromkeys(p for ws in pieces.values() for p in [*ws])
+                                                      ) + [w for words in candidates.values() for w in words])
     chosen = []
     for words in candidates.values():
         held = [w for w in words if frequencies.get(w)]
         if held:
             chosen.append(max(held, key=lambda w: frequencies[w]))
+        else:
+            whole = next((pieces[w] for w in words if len(pieces[w]) > 1 and all(frequencies.get(p) for p in pieces[w])),
+                         [])
+            chosen += whole
     return list(dict.fromkeys(w for w in chosen if w not in tokens))
 
 

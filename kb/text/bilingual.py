@@ -86,8 +86,25 @@ def translations(phrase: str) -> frozenset[str]:
     words = phrase.lower().split()
     if not words or len(words) > MAX_WORDS:
         return frozenset()
-    index = _index()
-    return index.get(" ".join(words)) or index.get(" ".join(words[:-1] + [singular(words[-1])])) or frozenset()
+    index, glossary = _index(), _glossary()
+    found = frozenset()
+    for key in (" ".join(words), " ".join(words[:-1] + [singular(words[-1])])):
+        found = (index.get(key) or frozenset()) | glossary.get(key, frozenset())
+        if found:
+            break
+    return found
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, frozenset[str]]:
+    """kb's own English market words (data/market_glossary.txt): what CC-CEDICT lacks or glosses otherwise."""
+    entries: dict[str, frozenset[str]] = {}
+    text = resources.files("kb.text").joinpath("data", "market_glossary.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            english, chinese = line.split("\t", 1)
+            entries[english.strip().lower()] = frozenset(chinese.split())
+    return entries
 
 
 def join_phrases(tokens: list[str], keep: frozenset[str] | set[str] = frozenset()) -> list[str]:
