@@ -30,7 +30,9 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
                                ("What is the source of this article?", "MarsBit"),
                                ("这篇稿件发在哪个平台上?", "MarsBit"), ("When was the piece posted?", "06:35"),
                                ("这篇文章是几号发出来的?", "2025-12-10"),
-                               ("Which platform did Wang Yongli's piece run on?", "MarsBit")):
+                               ("Which platform did Wang Yongli's piece run on?", "MarsBit"),
+                               ("作者是谁?", "王永利"), ("这是谁写的?", "王永利"), ("文章发布在哪个网站?", "MarsBit"),
+                               ("文章来自哪里?", "MarsBit"), ("Where was this article published?", "MarsBit")):
         answer = seed_kb.ask(question, use_llm=False)
         assert not answer.abstained and expected in answer.text, question
         [citation] = answer.citations

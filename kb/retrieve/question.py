@@ -25,6 +25,8 @@ KINDS = ("article_fact", "list", "reason", "definition", "time", "quantity", "pe
 # Which record field an article-fact question asks for, by its words (first match wins).
 _FACT_FIELDS = (
     ("author", re.compile(r"谁|哪位|何人|\bwho\b")),  # 本文是谁发表的? asks who, not when
+    # 文章发布在哪个网站? and "Where was this article published?" ask where, not when
+    ("source", re.compile(r"哪个?家?(?:网站|平台|媒体|网)|来自|出自|来源于|转载自|\bwhere\b")),
     ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|几日|几点|日期|时间|发布|发表|发出|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
                              r"|\bposted\b")),
     ("author", re.compile(r"作者|\bauthor\b|\bwrote\b|\bwritten\b")),
