@@ -222,6 +222,15 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
     assert kinds.asked_unit("准备金集中在几家大型机构手中?") is None and kinds.asked_unit("美国有几家一级交易商?")
 
 
+def test_a_request_to_explain_asks_about_its_subject(seed_kb):
+    # 解释一下 is one word to jieba, and weighed as the subject it outweighed RMP: the answer abstained
+    question = seed_kb.read("解释一下RMP")
+    assert question.kind == "definition" and question.content == ["rmp"]
+    answer = seed_kb.ask("解释一下RMP", use_llm=False)
+    assert not answer.abstained and "RMP本质上是" in answer.citations[0].sentence, answer.text
+    assert seed_kb.ask("简单介绍一下这篇文章", use_llm=False).citations[0].kind == "article"
+
+
 def test_a_definition_cue_stands_by_the_term_it_defines(seed_kb):
     # "此外,RMP的实施还离不开一个重要的背景——美国联邦赤字…": the dash defines the deficit, not RMP; it was
     # quoted first for the first question a new user asks.

@@ -45,6 +45,7 @@ _BETWEEN = frozenset("是 有 为 约 约为 大约 大概 的 了 会 将 能 �
                      "具体 目前 现在 每 每个 每年 每月".split())
 _MEASURED_TAGS = ("n", "nz")
 _SAYS_NOTHING_TAGS = ("x", "uj", "ul", "d", "t", "p", "c", "r")  # punctuation, 的/了, adverbs, times, 在/和/那
+_REQUEST = re.compile(r"^(?:请你?|麻烦)?(?:帮我|给我)?(?:简单|简要)?地?(?:解释|介绍|说说|讲讲|讲解|说明|谈谈|聊聊)(?:一下)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
@@ -157,7 +158,9 @@ def read_question(asked: str, store=None) -> Question:
     if not has_words(asked):
         raise EmptyQuestion(asked)
     text = normalize_query(asked)
-    tokens = tokenize_query(text) if text else []
+    # 解释一下RMP, 请简单介绍QT: the request says what to do with the subject; the words to weigh are the subject's
+    subject = _REQUEST.sub("", text) or text
+    tokens = tokenize_query(subject) if text else []
     lang = language(asked)
     if lang != "zh":
         tokens = bilingual.join_phrases(tokens, keep=template_words())
