@@ -22,7 +22,7 @@ from kb.answer.render import citation_for, in_script, no_answer_text
 from kb.answer.sentences import ANAPHOR, KEEP_RATIO, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
-from kb.text import convert, synonyms
+from kb.text import LIST_ITEM, convert, synonyms
 
 ABSTAIN_COVERAGE = 0.05  # the best passage must hold at least this share of the question's IDF mass
 MAX_SENTENCES = 3  # quoted, each within KEEP_RATIO of the best (kb.answer.sentences)
@@ -179,8 +179,8 @@ def _list_of(question: Question, item: ScoredSentence) -> tuple[int, int] | None
         return None
     text = item.hit.passage.text
     line = text[text.rfind("\n", 0, item.start) + 1:item.end]
-    label = re.split(r"[:：]", lists.ITEM.sub("", line), maxsplit=1)[0].strip()
-    if not lists.ITEM.match(line) or not label or label.lower() in question.text:
+    label = re.split(r"[:：]", LIST_ITEM.sub("", line), maxsplit=1)[0].strip()
+    if not LIST_ITEM.match(line) or not label or label.lower() in question.text:
         return None
     return item.parent if lists.is_lead_in(text[item.parent[0]:item.parent[1]]) else None
 

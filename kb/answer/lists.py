@@ -7,10 +7,9 @@ import re
 from typing import Callable
 
 from kb.records import Hit, Passage
-from kb.text import sentence_spans
+from kb.text import LIST_ITEM, sentence_spans
 
 MAX_ITEMS = 6  # list items quoted after a lead-in
-ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)")
 _LEAD_IN = re.compile(r"[:：]\s*$")
 
 
@@ -24,11 +23,11 @@ def leads_sub_items(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start:line_end if line_end >= 0 else len(text)]
-    if line_end < 0 or text[end:line_end].strip() or not ITEM.match(line):
+    if line_end < 0 or text[end:line_end].strip() or not LIST_ITEM.match(line):
         return False
     following = next((candidate for candidate in text[line_end + 1:].split("\n") if candidate.strip()), "")
     depth = len(line) - len(line.lstrip())
-    return bool(ITEM.match(following)) and len(following) - len(following.lstrip()) > depth
+    return bool(LIST_ITEM.match(following)) and len(following) - len(following.lstrip()) > depth
 
 
 def items_after(lead: Hit, end: int, following: Callable[[Passage], Passage | None] | None
@@ -46,7 +45,7 @@ def items_after(lead: Hit, end: int, following: Callable[[Passage], Passage | No
             if len(items) >= MAX_ITEMS:
                 return items
             stripped = line.strip()
-            if stripped and ITEM.match(line):
+            if stripped and LIST_ITEM.match(line):
                 depth = len(line) - len(line.lstrip())
                 indent = depth if indent is None else indent
                 if depth < indent:

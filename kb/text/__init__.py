@@ -7,7 +7,7 @@ from kb.text.convert import (
     to_script,
     has_traditional_only,
 )
-from kb.text.passages import (split_sentences, cut_passages, outline, passage_sentences, PassageSpan,
+from kb.text.passages import (LIST_ITEM, split_sentences, cut_passages, outline, passage_sentences, PassageSpan,
                              sentence_spans)
 from kb.text.tokens import (data_lines, expand_query, named_terms, synonyms, tag_string, tagged, tags_within, token_set,
                             tokenize, tokenize_query)
@@ -23,6 +23,7 @@ __all__ = [
     "sentence_spans",
     "passage_sentences",
     "outline",
+    "LIST_ITEM",
     "cut_passages",
     "PassageSpan",
     "tokenize",

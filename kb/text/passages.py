@@ -26,7 +26,8 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 # as in 1,000, or a colon as in 10:30, is no clause mark), else at white space, else anywhere.
 _CLAUSE = re.compile(r"(?:[，、：]|(?<!\d)[,:]|[,:](?!\d))[」』”’\"'）)】]*")
 _SPACE = re.compile(r"\s+")
-_LIST_ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)\s*")
+# A list item's mark: a bullet, 1. 1、 (1) 一、 (kb.answer.lists reads lists by it too)
+LIST_ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)\s*")
 _LEAD_IN = re.compile(r"[:：]\s*$")
 _HEADING_MAX = 40
 
@@ -156,7 +157,7 @@ def _classify(body: str) -> list[_Line]:
         if not raw.strip():
             continue
         indent = len(raw) - len(raw.lstrip())
-        if _LIST_ITEM.match(raw) and (indent > 0 or len(raw.strip()) > _HEADING_MAX or _SENTENCE_END.search(raw)):
+        if LIST_ITEM.match(raw) and (indent > 0 or len(raw.strip()) > _HEADING_MAX or _SENTENCE_END.search(raw)):
             kind = "item"
         elif _LEAD_IN.search(raw):
             kind = "lead"
