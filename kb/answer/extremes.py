@@ -18,9 +18,7 @@ from kb.text import outline
 
 _LEAST = re.compile(r"最不(?:可能|会)|(?:可能性|[机概几]率)最[小低]|最[少小低短]|\b(?:least|smallest|lowest|fewest)\b")
 _MOST = re.compile(r"最(?:有|为)?可能|(?:可能性|[机概几]率)最[大高]|最[多大高长]|\b(?:most|largest|biggest|highest)\b")
-# A superlative about likelihood compares the items' odds (机率40%), any other their amounts (200-300亿美元).
-_LIKELIHOOD = re.compile(r"可能|[机概几]率|\blikel|\bprobab|\bchances?\b|\bodds\b")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
+_PERCENT_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 _FIRST_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # what frames an item's label: its number or bullet, quotes and brackets, its letter (情景A), space
 _LABEL_EDGE = re.compile(r"^[\s\d.、)）•·\-*「『“\"(（]+|[\s」』”\")）A-Za-z\d]+$")
@@ -35,10 +33,11 @@ class Superlative(NamedTuple):
 def superlative(question: str) -> Superlative | None:
     """What a (normalised) question asks the extreme of, if it asks for one."""
     lowered = question.lower()
-    least = _LEAST.search(lowered)
-    if not least and not _MOST.search(lowered):
+    extreme = _LEAST.search(lowered) or _MOST.search(lowered)
+    if not extreme:
         return None
-    return Superlative(not least, bool(_LIKELIHOOD.search(lowered)))
+    # about likelihood (最有可能, 机率最高) it compares the items' odds (机率40%), else their amounts (200-300亿美元)
+    return Superlative(extreme.re is _MOST, "可能" in extreme.group() or bool(kinds.ASKS_PROBABILITY.search(lowered)))
 
 
 def extreme_lines(asked: Superlative, question: str, hits: list[Hit],
@@ -111,11 +110,11 @@ def _figure(asked: Superlative, block: list[str]) -> float | None:
     """An item's odds (the first percentage of it and its sub-items), or its amount (the first that is not one)."""
     text = "\n".join(block)
     if asked.likelihood:
-        match = _PERCENT.search(text)
+        match = _PERCENT_VALUE.search(text)
         return float(match.group(1)) if match else None
     for amount in kinds.entities("quantity", text):
         number = _FIRST_NUMBER.search(amount)
-        if number and not _PERCENT.search(amount):
+        if number and not _PERCENT_VALUE.search(amount):
             scale = next((factor for word, factor in _MAGNITUDES if word in amount), 1.0)
             return float(number.group().replace(",", "")) * scale
     return None

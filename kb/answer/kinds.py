@@ -41,7 +41,7 @@ _ASKED_UNITS = (
     (re.compile(r"多少家|有几家|\bhow many (?:[a-z-]+ )?(?:banks|firms|companies|dealers|institutions|lenders|funds)\b"),
      re.compile(r"家|个|所")),
 )
-_ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\blikel|\bchances?\b|\bodds\b")
+ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\blikel|\bchances?\b|\bodds\b")
 _PERCENT = re.compile(r"%|％|百分之")
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
@@ -111,7 +111,7 @@ def asked_unit(question: str, probability: bool = False) -> re.Pattern | None:
     with `probability`, a percentage for a question asking how likely (not a reason to refuse: DRCD dev's
     "有多少以上的机率" asks a temperature, but it tells an item's odds from its sub-item's amount)."""
     lowered = question.lower()
-    asked = _ASKED_UNITS + ((_ASKS_PROBABILITY, _PERCENT),) if probability else _ASKED_UNITS
+    asked = _ASKED_UNITS + ((ASKS_PROBABILITY, _PERCENT),) if probability else _ASKED_UNITS
     return next((units for asks, units in asked if asks.search(lowered)), None)
 
 
