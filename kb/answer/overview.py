@@ -72,6 +72,9 @@ def overview_answer(question: Question, about: str, article: Article | None,
         parts.append(in_script(heading, heading, "hans", script))
         for _, passage, start, end in named:
             quote(passage, start, end)
+        if not named:  # the article is what says so
+            citations.append(article_citation(1, article))
+            parts[-1] = parts[-1][:-1] + "[1]" + parts[-1][-1]
     else:
         if article.summary:
             citations.append(article_citation(1, article))
