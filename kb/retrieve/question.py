@@ -124,7 +124,9 @@ class Question:
         words = [t for t in self.tokens if t not in template]
         if self.language != "zh":
             words = [t for t in words if _CJK.search(t) or self.stored(t)]
-        return words
+        # 缩 of 美联储缩表缩了多少: a character the question's own words hold says nothing more, and as a word no
+        # passage holds it outweighed them all
+        return [w for w in words if len(w) > 1 or not any(w in other for other in words if len(other) > 1)]
 
     @property
     def weights(self) -> dict[str, float]:
