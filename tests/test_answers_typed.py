@@ -67,6 +67,7 @@ def test_a_question_about_the_whole_article_is_answered_from_the_article(seed_kb
     # about a thing the passages name, not the article
     assert overview.asked(read_question("该条约的主要内容是什么?")) is None
     assert overview.asked(read_question("文中提到的那位策略师属于哪家银行?")) is None
+    assert overview.asked(read_question("文章说哪些对冲基金会首当其冲?")) is None  # which funds, not the gist
 
 
 def test_a_name_two_sentences_back_through_a_pronoun_answers_who(seed_kb):

@@ -16,7 +16,8 @@ from kb.text import sentence_spans, tags_within, token_set
 
 _ARTICLE = r"(?:这篇|本篇|该篇|此篇)?(?:文章|本文|全文|正文|文中)|这篇|作者"
 _GIST = re.compile(
-    rf"(?:{_ARTICLE})[^，,。？?]{{0,10}}(?:讲|说|写|谈|介绍|讨论|论述|分析)(?:了|的是|的)?些?(?:什么|啥|哪些)"
+    rf"(?:{_ARTICLE})[^，,。？?]{{0,10}}(?:讲|说|写|谈|介绍|讨论|论述|分析)(?:了|的是|的)?些?(?:什么|啥|哪些)(?:内容|方面|事)?"
+    r"[\s?？。.!！]*$"  # the question ends there: 文章说哪些对冲基金会首当其冲? asks about funds
     rf"|(?:{_ARTICLE})的?(?:主要|核心|中心)?(?:内容|观点|论点|结论|主旨|要点|大意|概要|摘要)"
     r"|^请?(?:简单|简要)?地?(?:总结|概括|归纳|介绍)(?:一下)?(?:这篇|本篇|该篇)?(?:文章|全文|本文)?[。.!！?？]*$"
     r"|\b(?:this|the) (?:article|piece|text|post)\b.{0,30}\b(?:about|summar|main points?|gist|key points?|takeaways?)"
