@@ -211,7 +211,8 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
                      "How old is the author of this article?",  # no age (岁) anywhere
                      "What gold price per ounce does the author forecast for 2026?",  # no price per ounce
                      "What was the IORB rate, in percent, when the article was written?",  # no rate in %
-                     "How many primary dealers are there?"):  # no count of firms
+                     "How many primary dealers are there?",  # no count of firms
+                     "作者预计油价会涨到每桶多少美元?"):  # no price per barrel
         assert seed_kb.ask(question, use_llm=False).abstained, question
     # The unit asked for must be there: an age in 岁, a count of people in 人/位/名.
     from kb.answer import kinds

@@ -32,6 +32,7 @@ _DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|�
 _ASKED_UNITS = (
     (re.compile(r"几岁|多少岁|多大年纪|\bhow old\b"), re.compile(r"岁")),
     (re.compile(r"盎司|\bounces?\b"), re.compile(r"盎司")),
+    (re.compile(r"每桶|\bper barrel\b|\ba barrel\b"), re.compile(r"桶")),
     (re.compile(r"多少个?基点|\bbasis points?\b"), re.compile(r"基点|bp", re.I)),
     (re.compile(r"多少人|多少(?:名|位)(?!置)|几(?:名|位)(?!置)|\bhow many (?:people|persons|members|employees|staff|"
                 r"workers|voters|voting members)\b"), re.compile(r"人|位|名")),
