@@ -61,15 +61,15 @@ def overview_answer(question: Question, about: str, article: Article | None,
         cite = citations[-1]
         parts.append(in_script(cite.sentence, cite.sentence_original, article.script, script) + f"[{cite.n}]")
 
-    short = None
     if about == "people":
         named = _people(ordered)
         # those whose sentence holds most of what the question says of them (哪一位是美国银行的人?), all when
         # it says nothing of them (文中提到了哪些人?)
         held = [coverage(question.weights, token_set(passage.text[start:end])) for _, passage, start, end in named]
         named = [n for n, c in zip(named, held) if c >= max(held, default=0.0) - 1e-9]
-        short = "、".join(name for name, _, _, _ in named) or None
-        heading = f"文中点名的人物：{short}。" if short else "文中没有点名任何人物。"
+        # no short answer: one is shown only where its precision was measured (kb.answer.extractive._short_answer)
+        names = "、".join(name for name, _, _, _ in named)
+        heading = f"文中点名的人物：{names}。" if names else "文中没有点名任何人物。"
         parts.append(in_script(heading, heading, "hans", script))
         for _, passage, start, end in named:
             quote(passage, start, end)
@@ -85,7 +85,7 @@ def overview_answer(question: Question, about: str, article: Article | None,
             quote(passage, start, end)
     if not citations:
         return None
-    return Answer(question.asked, "".join(parts), False, citations, hits, script, warnings=warnings, short=short,
+    return Answer(question.asked, "".join(parts), False, citations, hits, script, warnings=warnings,
                   kind=question.kind)
 
 
