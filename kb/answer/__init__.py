@@ -4,6 +4,7 @@
     extractive.py  the default: the best sentences quoted, or an abstention
     kinds.py       what an answer of each kind looks like in a sentence (amounts, dates, names…)
     lists.py       the items after a lead-in that ends in a colon, an item's sub-items
+    extremes.py    the list item a superlative asks for (the most likely scenario, the smallest amount)
     evidence.py    whether the evidence holds the answer: a fitted model (data/abstention.json)
     facts.py       article facts (author, date, source…) answered from the record
     overview.py    what the article says (its summary, its conclusion), whom it names

@@ -2,8 +2,9 @@
 (kb.answer.sentences) quoted, each with its `[n]`. Nothing is written that is not in a passage.
 
 A pronoun sentence brings the sentence it leans on, a sub-item the item or sub-item holding the amount
-or date it lacks (quoted first), a lead-in that ends with a colon the list items after it, and for a
-question asking which items, an item its sub-items. Where the question asks which
+or date it lacks (quoted first), a lead-in that ends with a colon the list items after it, for a
+question asking which items, an item its sub-items, for one asking what each item has (分别), the list's
+items, and for a superlative (kb.answer.extremes), the item it asks for with its sub-item. Where the question asks which
 year and the first sentence names one year the question does not, the answer leads with it
 (`Answer.short`): the one short answer measured reliable enough to show.
 
