@@ -69,13 +69,13 @@ def overview_answer(question: Question, about: str, article: Article | None,
         named = [n for n, c in zip(named, held) if c >= max(held, default=0.0) - 1e-9]
         # no short answer: one is shown only where its precision was measured (kb.answer.extractive._short_answer)
         names = "、".join(name for name, _, _, _ in named)
-        heading = f"文中点名的人物：{names}。" if names else "文中没有点名任何人物。"
+        # naming nobody, the article is what says so: it is cited
+        heading = f"文中点名的人物：{names}。" if names else "文中没有点名任何人物[1]。"
         parts.append(in_script(heading, heading, "hans", script))
+        if not named:
+            citations.append(article_citation(1, article))
         for _, passage, start, end in named:
             quote(passage, start, end)
-        if not named:  # the article is what says so
-            citations.append(article_citation(1, article))
-            parts[-1] = parts[-1][:-1] + "[1]" + parts[-1][-1]
     else:
         if article.summary:
             citations.append(article_citation(1, article))
@@ -109,17 +109,16 @@ def _people(passages: list[Passage]) -> list[tuple[str, Passage, int, int]]:
 
 def _conclusion(passages: list[Passage]) -> list[tuple[Passage, int, int]]:
     """The first sentences under the article's concluding heading, if it has one."""
-    for passage in passages:
-        if passage.section and _CONCLUSION.match(passage.section.strip()):
-            spans = [s for s in sentence_spans(passage.text) if passage.text[s[0]:s[1]].strip() != passage.section.strip()]
-            return [(passage, start, end) for start, end in spans[:GIST_SENTENCES]]
-    return []
+    return next((_first_sentences(p) for p in passages if p.section and _CONCLUSION.match(p.section.strip())), [])
 
 
 def _opening(passages: list[Passage]) -> list[tuple[Passage, int, int]]:
     """The article's first sentences, past a heading."""
-    if not passages:
-        return []
-    first = passages[0]
-    spans = [s for s in sentence_spans(first.text) if first.text[s[0]:s[1]].strip() != (first.section or "").strip()]
-    return [(first, start, end) for start, end in spans[:GIST_SENTENCES]]
+    return _first_sentences(passages[0]) if passages else []
+
+
+def _first_sentences(passage: Passage) -> list[tuple[Passage, int, int]]:
+    """A passage's first GIST_SENTENCES sentences, not counting its section's heading line."""
+    heading = (passage.section or "").strip()
+    spans = [(a, b) for a, b in sentence_spans(passage.text) if passage.text[a:b].strip() != heading]
+    return [(passage, start, end) for start, end in spans[:GIST_SENTENCES]]
