@@ -180,7 +180,7 @@ def _list_of(question: Question, item: ScoredSentence) -> tuple[int, int] | None
         return None
     text = item.hit.passage.text
     line = text[text.rfind("\n", 0, item.start) + 1:item.end]
-    label = re.split(r"[:：]", LIST_ITEM.sub("", line), maxsplit=1)[0].strip()
+    label = lists.item_label(line)
     if not LIST_ITEM.match(line) or not label or label.lower() in question.text:
         return None
     return item.parent if lists.is_lead_in(text[item.parent[0]:item.parent[1]]) else None

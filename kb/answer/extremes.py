@@ -12,7 +12,7 @@ import os
 import re
 from typing import Callable, NamedTuple
 
-from kb.answer import kinds
+from kb.answer import kinds, lists
 from kb.records import Hit, Passage
 from kb.text import outline
 
@@ -20,7 +20,7 @@ _LEAST = re.compile(r"最不(?:可能|会)|(?:可能性|[机概几]率)最[小�
 _MOST = re.compile(r"最(?:有|为)?可能|(?:可能性|[机概几]率)最[大高]|最[多大高长]|\b(?:most|largest|biggest|highest)\b")
 _PERCENT_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 _FIRST_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-# what frames an item's label: its number or bullet, quotes and brackets, its letter (情景A), space
+# what frames an item's label past its mark (kb.answer.lists.item_label): quotes and brackets, its letter (情景A)
 _LABEL_EDGE = re.compile(r"^[\s\d.、)）•·\-*「『“\"(（]+|[\s」』”\")）A-Za-z\d]+$")
 _MAGNITUDES = (("万亿", 1e12), ("亿", 1e8), ("万", 1e4), ("千", 1e3))
 
@@ -100,7 +100,7 @@ def _extreme(asked: Superlative, question: str, text: str) -> set[str]:
 def _shared_label(question: str, items: list[str]) -> bool:
     """Whether the items' labels (情景A, 情景B; 「维护派」, 「回补派」: before the colon, past the number or bullet)
     begin or end alike, in something the question names (情景, 派)."""
-    labels = [_LABEL_EDGE.sub("", re.split(r"[:：]", item, maxsplit=1)[0]) for item in items]
+    labels = [_LABEL_EDGE.sub("", lists.item_label(item)) for item in items]
     prefix = os.path.commonprefix(labels)
     suffix = os.path.commonprefix([label[::-1] for label in labels])[::-1]
     return any(affix and affix in question for affix in (prefix, suffix))

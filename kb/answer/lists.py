@@ -13,6 +13,11 @@ MAX_ITEMS = 6  # list items quoted after a lead-in
 _LEAD_IN = re.compile(r"[:：]\s*$")
 
 
+def item_label(line: str) -> str:
+    """What a list item's line names it by: past its mark, before its colon ("1. 情景A:软着陆…" -> 情景A)."""
+    return re.split(r"[:：]", LIST_ITEM.sub("", line), maxsplit=1)[0].strip()
+
+
 def is_lead_in(sentence: str) -> bool:
     return bool(_LEAD_IN.search(sentence))
 
