@@ -195,8 +195,7 @@ def _chinese_words(tokens: list[str], store) -> list[str]:
         return []
     # a phrase's Chinese may be no word of the index (紧急救市, 固定收益): its words stand for it
     pieces = {w: tokenize_query(w) for words in candidates.values() for w in words}
-    frequencies, _ = store.document_frequencies(list(dict.fromkeys(p for ws in pieces.values() for p in [*ws])
-                                                      ) + [w for words in candidates.values() for w in words])
+    frequencies, _ = store.document_frequencies(list(dict.fromkeys([*pieces, *(p for ws in pieces.values() for p in ws)])))
     chosen = []
     for words in candidates.values():
         held = [w for w in words if frequencies.get(w)]
