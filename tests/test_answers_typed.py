@@ -32,7 +32,8 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
                                ("这篇文章是几号发出来的?", "2025-12-10"),
                                ("Which platform did Wang Yongli's piece run on?", "MarsBit"),
                                ("作者是谁?", "王永利"), ("这是谁写的?", "王永利"), ("文章发布在哪个网站?", "MarsBit"),
-                               ("文章来自哪里?", "MarsBit"), ("Where was this article published?", "MarsBit")):
+                               ("文章来自哪里?", "MarsBit"), ("Where was this article published?", "MarsBit"),
+                               ("这篇文章是上午还是下午发的?", "06:35")):
         answer = seed_kb.ask(question, use_llm=False)
         assert not answer.abstained and expected in answer.text, question
         [citation] = answer.citations
@@ -188,6 +189,27 @@ def test_the_sub_items_of_an_item_describe_one_thing(seed_kb):
     assert "450亿美元以上" in answer.citations[0].sentence, answer.text
     answer = seed_kb.ask("基差交易爆仓的情景出现的概率有多大?", use_llm=False)
     assert "25%" in answer.citations[0].sentence, answer.text
+
+
+def test_an_item_the_question_names_is_its_subject_and_its_sub_items_answer(seed_kb):
+    # "1. 情景A:软着陆…(机率40%)" heads "• 结果:股市温和上涨…": asked how 情景B's outcome differs from 情景A's, the
+    # outcomes answer, not the items' titles; asked what 情景C is called, the item itself does
+    question = seed_kb.read("情景B跟情景A比,结果差在哪里?")
+    assert question.kind == "comparison" and "a" in question.content and "b" in question.content
+    answer = seed_kb.ask("情景B跟情景A比,结果差在哪里?", use_llm=False)
+    assert answer.citations[0].sentence.startswith("• 结果:"), answer.text
+    assert "融涨" in answer.text and "温和上涨" in answer.text, answer.text
+    answer = seed_kb.ask("情景C的全称是什么?", use_llm=False)
+    assert "政策失误与流动性休克" in answer.citations[0].sentence, answer.text
+
+
+def test_one_item_picked_by_a_superlative_asks_for_its_figure(seed_kb):
+    # 三种情景 would make it a list question; 最有可能的那一种 picks one, and 多大的机率 asks its odds (多/大 are the
+    # template's 多大, not words the passages must hold)
+    question = seed_kb.read("三种情景里作者认为最有可能的那一种,机率有多大?")
+    assert question.kind == "quantity" and "多" not in question.content and "大" not in question.content
+    answer = seed_kb.ask("三种情景里作者认为最有可能的那一种,机率有多大?", use_llm=False)
+    assert not answer.abstained and "40%" in answer.citations[0].sentence, answer.text
 
 
 def test_a_superlative_asks_for_the_item_with_the_extreme_figure(seed_kb):

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
-from kb.answer import evidence, kinds
+from kb.answer import evidence, kinds, lists
 from kb.records import Hit, Passage
 from kb.retrieve.question import Question
 from kb.retrieve.scoring import coverage as term_coverage, minmax
@@ -198,7 +198,12 @@ def score_sentences(question: Question, hits: list[Hit],
             if grams:
                 base += CHARACTER_WEIGHT * sum(1 for g in grams if g in sentence) / len(grams)
             asks = bool(_ASKS.search(sentence))
-            introduces = asks or bool(lines and lines[line].kind == "heading")
+            # an item over its sub-items ("1. 情景A:软着陆…(机率40%)") that the question names is the subject, not the
+            # answer (unless the question asks what it is): its sub-items say what the question asks of it, as a
+            # section does under its heading
+            introduces = asks or bool(lines and (lines[line].kind == "heading" or (
+                lines[line].leads and question.kind != "definition"
+                and lists.names_item(question.text, text[slice(*lines[line].span)]))))
             chosen_item = bool(extreme) and any(sentence.strip() in item for item in extreme.get(hit.article.id, ()))
             base += EXTREME_WEIGHT * chosen_item
             scored.append(ScoredSentence(hit, start, end, base, coverage, base=base, extreme=chosen_item,
@@ -240,6 +245,8 @@ class _Line(NamedTuple):
     kind: str  # kb.text.outline's: "heading", "item", "lead", "para"
     parent: tuple[int, int] | None  # the span of the line it is indented under
     siblings: tuple[tuple[int, int], ...] = ()  # the spans of the other sub-items of its item
+    leads: bool = False  # an item with sub-items indented under it
+    span: tuple[int, int] = (0, 0)  # the line, past its indent
 
 
 def _line_contexts(passage: Passage) -> list[_Line]:
@@ -258,7 +265,8 @@ def _line_contexts(passage: Passage) -> list[_Line]:
         while parents and parents[-1][0] >= indent:
             parents.pop()
         parent = parents[-1] if parents else None
-        contexts.append(_Line(start, heading | parent[1] if parent else heading, kind, parent and parent[2]))
+        contexts.append(_Line(start, heading | parent[1] if parent else heading, kind, parent and parent[2],
+                              span=(start + indent, end)))
         if parent and parent[3] == "item":
             sub_items.setdefault(parent[2], []).append(index)
         following = lines[index + 1] if index + 1 < len(lines) else None
@@ -267,6 +275,7 @@ def _line_contexts(passage: Passage) -> list[_Line]:
         if kind == "heading":
             heading, parents = token_set(passage.text[start:end]), []
         elif following[3] > indent:  # the next line is indented under this one
+            contexts[-1] = contexts[-1]._replace(leads=kind == "item")
             parents.append((indent, token_set(passage.text[start:end]), (start + indent, end), kind))
         else:
             parents.append((indent, frozenset(), (start + indent, end), kind))  # popped by the next line

@@ -27,7 +27,7 @@ _FACT_FIELDS = (
     ("author", re.compile(r"谁|哪位|何人|\bwho\b")),  # 本文是谁发表的? asks who, not when
     # 文章发布在哪个网站? and "Where was this article published?" ask where, not when
     ("source", re.compile(r"哪个?家?(?:网站|平台|媒体|网)|来自|出自|来源于|转载自|\bwhere\b")),
-    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|几日|几点|日期|时间|发布|发表|发出|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
+    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|几日|几点|日期|时间|发布|发表|发出|发的|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
                              r"|\bposted\b")),
     ("author", re.compile(r"作者|\bauthor\b|\bwrote\b|\bwritten\b")),
     ("source", re.compile(r"来源|出处|媒体|网站|平台|哪家|\bsource\b|\boutlet\b|\bpublication\b|\bsite\b|\bplatform\b")),
@@ -121,7 +121,12 @@ class Question:
         """The subject's words: tokens without the question's template; in a question not written in
         Chinese, only the words the store knows (by themselves or a synonym: fed, qt, rmp)."""
         template = template_words()
-        words = [t for t in self.tokens if t not in template]
+        # jieba cuts 多大的概率 into 多/大/的: the pair is the template's 多大 (but 高 of 多高 is what is measured: 树高)
+        paired = {i + d for i, pair in enumerate(zip(self.tokens, self.tokens[1:])) if pair == ("多", "大") for d in (0, 1)}
+        # a letter in a Chinese question labels what it follows (情景A), it is not the English article
+        label = re.compile(r"[a-z]") if self.language == "zh" else None
+        words = [t for i, t in enumerate(self.tokens)
+                 if (t not in template or (label and label.fullmatch(t))) and i not in paired]
         if self.language != "zh":
             words = [t for t in words if _CJK.search(t) or self.stored(t)]
         # 缩 of 美联储缩表缩了多少: a character the question's own words hold says nothing more, and as a word no
