@@ -80,7 +80,10 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     if not scored or (question.weights and coverage < ABSTAIN_COVERAGE):
         return []
     best_sentence = max(s.coverage for s in scored)
-    covering = [s for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence]  # where the answer may be
+    # where the answer may be: a sentence that says something of the question itself, not only through the one
+    # before it or the heading above it (例如,Evercore ISI预测…35亿美元 after "「维护派」:…抵消流通货币的自然增长"
+    # does not say how fast 流通货币 grows)
+    covering = [s for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence and s.own > 0]
     if question.kind in kinds.EVIDENCE_KINDS and not any(scored.holds(s) for s in covering):
         return [f"资料中没有找到所问的{question.kind}"]
     units = kinds.asked_unit(question.text)

@@ -67,6 +67,7 @@ class ScoredSentence:
     end: int
     score: float
     coverage: float
+    own: float = 0.0  # the coverage of its own words, without what it stands under or follows
     holds: bool | None = None  # holds something of the expected kind (itself, or the sentence it leans on)
     # where what it lacks is (an amount, a date, a name): the sentence before it in its line, the one before
     # that, or the line it is indented under
@@ -190,10 +191,11 @@ def score_sentences(question: Question, hits: list[Hit],
             while line + 1 < len(lines) and lines[line + 1].start <= start:
                 line += 1
             above = lines[line].above if lines else heading
+            own = term_coverage(weights, tokens)
             if asked:  # the sentence after one that asks answers it: the question's words are its own
-                coverage = term_coverage(weights, tokens | asked | above)
+                coverage = own = term_coverage(weights, tokens | asked | above)
             else:
-                coverage = 0.5 * term_coverage(weights, tokens) + 0.5 * term_coverage(weights, tokens | context | above)
+                coverage = 0.5 * own + 0.5 * term_coverage(weights, tokens | context | above)
             base = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * hit.score
             if grams:
                 base += CHARACTER_WEIGHT * sum(1 for g in grams if g in sentence) / len(grams)
@@ -206,7 +208,7 @@ def score_sentences(question: Question, hits: list[Hit],
                 and lists.names_item(question.text, text[slice(*lines[line].span)]))))
             chosen_item = bool(extreme) and any(sentence.strip() in item for item in extreme.get(hit.article.id, ()))
             base += EXTREME_WEIGHT * chosen_item
-            scored.append(ScoredSentence(hit, start, end, base, coverage, base=base, extreme=chosen_item,
+            scored.append(ScoredSentence(hit, start, end, base, coverage, own=own, base=base, extreme=chosen_item,
                                          previous=previous if same_line else None, introduces=introduces,
                                          earlier=earlier if same_line and previous_refers else None,
                                          parent=lines[line].parent if lines else None,
