@@ -237,8 +237,13 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
                      "作者预计油价会涨到每桶多少美元?",  # no price per barrel
                      # the amount beside 流通货币 is the 维护派's forecast, in the sentence after: nothing says how fast
                      # it grows (a sentence holding the amount must hold something of the question itself)
-                     "维护派要抵消流通货币的自然增长,那流通货币一年会增长多少?"):
+                     "维护派要抵消流通货币的自然增长,那流通货币一年会增长多少?",
+                     # the one sentence naming 斯蒂芬·米兰 names nobody else: who nominated him is not said
+                     "是谁提名斯蒂芬·米兰出任美联储理事的?"):
         assert seed_kb.ask(question, use_llm=False).abstained, question
+    # asked who stands with a person the article does speak of, it answers (马克·卡巴纳 of 美国银行)
+    answer = seed_kb.ask("马克·卡巴纳在哪家银行当策略师?", use_llm=False)
+    assert not answer.abstained and "美国银行" in answer.citations[0].sentence, answer.text
     # The unit asked for must be there: an age in 岁, a count of people in 人/位/名.
     from kb.answer import kinds
 
