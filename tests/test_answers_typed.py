@@ -33,7 +33,8 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
                                ("Which platform did Wang Yongli's piece run on?", "MarsBit"),
                                ("作者是谁?", "王永利"), ("这是谁写的?", "王永利"), ("文章发布在哪个网站?", "MarsBit"),
                                ("文章来自哪里?", "MarsBit"), ("Where was this article published?", "MarsBit"),
-                               ("这篇文章是上午还是下午发的?", "06:35")):
+                               ("这篇文章是上午还是下午发的?", "06:35"), ("这篇文章的撰稿人是谁?", "王永利"),
+                               ("What website is this article on?", "MarsBit")):
         answer = seed_kb.ask(question, use_llm=False)
         assert not answer.abstained and expected in answer.text, question
         [citation] = answer.citations
@@ -201,6 +202,14 @@ def test_an_item_the_question_names_is_its_subject_and_its_sub_items_answer(seed
     assert "融涨" in answer.text and "温和上涨" in answer.text, answer.text
     answer = seed_kb.ask("情景C的全称是什么?", use_llm=False)
     assert "政策失误与流动性休克" in answer.citations[0].sentence, answer.text
+
+
+def test_the_words_that_ask_for_a_list_are_not_its_subject(seed_kb):
+    # 一共, 哪几种 and 列出来 weighed as the subject (no passage holds them) and the question abstained
+    question = seed_kb.read("文中一共提到了哪几种利率?请都列出来")
+    assert question.kind == "list" and question.content == ["利率"], question.content
+    answer = seed_kb.ask("文中一共提到了哪几种利率?请都列出来", use_llm=False)
+    assert not answer.abstained and "利率" in answer.citations[0].sentence, answer.text
 
 
 def test_one_item_picked_by_a_superlative_asks_for_its_figure(seed_kb):
