@@ -212,6 +212,12 @@ def test_the_words_that_ask_for_a_list_are_not_its_subject(seed_kb):
     assert not answer.abstained and "利率" in answer.citations[0].sentence, answer.text
 
 
+def test_how_many_trillion_asks_an_amount(seed_kb):
+    # 几万亿美元 asks an amount as 多少 does: the sentence quoted holds one
+    answer = seed_kb.ask("美联储的资产负债表峰值时是几万亿美元?", use_llm=False)
+    assert answer.kind == "quantity" and "9万亿美元" in answer.citations[0].sentence, answer.text
+
+
 def test_one_item_picked_by_a_superlative_asks_for_its_figure(seed_kb):
     # 三种情景 would make it a list question; 最有可能的那一种 picks one, and 多大的机率 asks its odds (多/大 are the
     # template's 多大, not words the passages must hold)
