@@ -22,9 +22,9 @@ def names_item(question: str, line: str) -> bool:
     """Whether a (normalised) question names a list item by its label or its title ("1. 情景A:软着陆与技术性修复
     (机率40%)" by 情景A, or by three characters of 软着陆与技术性修复 running together)."""
     lowered = question.lower()
-    label, _, title = LIST_ITEM.sub("", line).partition(":") if ":" in line else (item_label(line), "", "")
-    title = re.sub(r"[(（][^)）]*[)）]", "", title).strip().lower()
-    return bool(label) and label.lower() in lowered or any(title[i:i + 3] in lowered for i in range(len(title) - 2))
+    label, _, title = re.sub(r"[:：]", ":", LIST_ITEM.sub("", line)).partition(":")
+    label, title = label.strip().lower(), re.sub(r"[(（][^)）]*[)）]", "", title).strip().lower()
+    return (bool(label) and label in lowered) or any(title[i:i + 3] in lowered for i in range(len(title) - 2))
 
 
 def is_lead_in(sentence: str) -> bool:

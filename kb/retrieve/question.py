@@ -46,6 +46,7 @@ _BETWEEN = frozenset("是 有 为 约 约为 大约 大概 的 了 会 将 能 �
 _MEASURED_TAGS = ("n", "nz")
 _SAYS_NOTHING_TAGS = ("x", "uj", "ul", "d", "t", "p", "c", "r")  # punctuation, 的/了, adverbs, times, 在/和/那
 _REQUEST = re.compile(r"^(?:请你?|麻烦)?(?:帮我|给我)?(?:简单|简要)?地?(?:解释|介绍|说说|讲讲|讲解|说明|谈谈|聊聊)(?:一下)?")
+_LETTER = re.compile(r"[a-z]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
@@ -124,9 +125,8 @@ class Question:
         # jieba cuts 多大的概率 into 多/大/的: the pair is the template's 多大 (but 高 of 多高 is what is measured: 树高)
         paired = {i + d for i, pair in enumerate(zip(self.tokens, self.tokens[1:])) if pair == ("多", "大") for d in (0, 1)}
         # a letter in a Chinese question labels what it follows (情景A), it is not the English article
-        label = re.compile(r"[a-z]") if self.language == "zh" else None
         words = [t for i, t in enumerate(self.tokens)
-                 if (t not in template or (label and label.fullmatch(t))) and i not in paired]
+                 if (t not in template or (self.language == "zh" and _LETTER.fullmatch(t))) and i not in paired]
         if self.language != "zh":
             words = [t for t in words if _CJK.search(t) or self.stored(t)]
         # 缩 of 美联储缩表缩了多少: a character the question's own words hold says nothing more, and as a word no
