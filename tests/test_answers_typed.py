@@ -278,6 +278,15 @@ def test_a_request_to_explain_asks_about_its_subject(seed_kb):
     assert seed_kb.ask("简单介绍一下这篇文章", use_llm=False).citations[0].kind == "article"
 
 
+def test_a_sentence_going_on_about_this_term_brings_the_one_that_says_what_it_is(seed_kb):
+    # "这种「财政主导」的格局,将…" follows the sentence that says what 财政主导 is (美联储成为了财政部短期债务的
+    # 边际购买者…); 说白了 asks what it is, 为啥 asks why
+    for question in ("财政主导是什么意思?", "作者说的财政主导,说白了是什么?"):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert answer.kind == "definition" and "边际购买者" in answer.citations[0].sentence, (question, answer.text)
+    assert seed_kb.read("美联储为啥不再缩表了?").kind == "reason"
+
+
 def test_a_definition_cue_stands_by_the_term_it_defines(seed_kb):
     # "此外,RMP的实施还离不开一个重要的背景——美国联邦赤字…": the dash defines the deficit, not RMP; it was
     # quoted first for the first question a new user asks.

@@ -57,6 +57,7 @@ _DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几�
 ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前者|后者)")
 # A sentence about "他们" (当他们的…, 而他们…) asked which institution: what it stands for answers. Not asked
 # who: "他被特勤局特工发现…" answers who found him itself (DRCD dev).
+_THIS_TERM = re.compile(r"\s*(?:这种|这一|这个|此种|此一|这样的)")
 THEY = re.compile(r"\s*(?:当|而|但|在|对于?|因此|所以)?他们")
 
 
@@ -115,6 +116,10 @@ class SentenceScores(list):
             kind, passage = self.question.kind, sentence.hit.passage
             own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
             holds = kinds.holds(kind, own, self.duration, tags, self.defined, self.question.text)
+            this = _THIS_TERM.match(own) if kind == "definition" and not holds and sentence.previous else None
+            if this and any(own[this.end():].lstrip("「『“\"").lower().startswith(term.lower()) for term in self.defined):
+                # "这种「财政主导」的格局,将…" goes on from the sentence before it, which says what 财政主导 is
+                holds, sentence.leans_on = True, sentence.previous
             if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags, self.question.text):
                 # 他认为… after 美联储理事斯蒂芬·米兰提出…
                 leans_on = next((span for span in (sentence.previous, sentence.earlier) if self._names(passage, span)),
