@@ -1,6 +1,7 @@
 """Answer stage: compose a cited answer from retrieved passages.
 
     sentences.py   every sentence of the hits scored against the question
+    outlines.py    where each line of a passage stands: its heading, the item it is indented under
     extractive.py  the default: the best sentences quoted, or an abstention
     kinds.py       what an answer of each kind looks like in a sentence (amounts, dates, names…)
     lists.py       the items after a lead-in that ends in a colon, an item's sub-items
