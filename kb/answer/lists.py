@@ -13,17 +13,23 @@ MAX_ITEMS = 6  # list items quoted after a lead-in
 _LEAD_IN = re.compile(r"[:：]\s*$")
 
 
+def _label_and_rest(line: str) -> tuple[str, str]:
+    """A list item's line past its mark, cut at its first colon ("1. 情景A:软着陆…" -> 情景A, 软着陆…)."""
+    label, *rest = re.split(r"[:：]", LIST_ITEM.sub("", line), maxsplit=1)
+    return label.strip(), "".join(rest)
+
+
 def item_label(line: str) -> str:
     """What a list item's line names it by: past its mark, before its colon ("1. 情景A:软着陆…" -> 情景A)."""
-    return re.split(r"[:：]", LIST_ITEM.sub("", line), maxsplit=1)[0].strip()
+    return _label_and_rest(line)[0]
 
 
 def names_item(question: str, line: str) -> bool:
     """Whether a (normalised) question names a list item by its label or its title ("1. 情景A:软着陆与技术性修复
     (机率40%)" by 情景A, or by three characters of 软着陆与技术性修复 running together)."""
     lowered = question.lower()
-    label, _, title = re.sub(r"[:：]", ":", LIST_ITEM.sub("", line)).partition(":")
-    label, title = label.strip().lower(), re.sub(r"[(（][^)）]*[)）]", "", title).strip().lower()
+    label, title = _label_and_rest(line)
+    label, title = label.lower(), re.sub(r"[(（][^)）]*[)）]", "", title).strip().lower()
     return (bool(label) and label in lowered) or any(title[i:i + 3] in lowered for i in range(len(title) - 2))
 
 

@@ -56,9 +56,10 @@ _ASKS = re.compile(r"[?？][」』”’\"'）)】\s]*$")
 _DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|\bhow long\b|\bhow many (years|months|days)\b")
 # A sentence that opens on 他/他们/其/该/此… refers back to the one before it; others stand alone.
 ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前者|后者)")
+# A sentence opening on 这种「X」 (这种「财政主导」的格局…) goes on about X from the sentence before it.
+_THIS_TERM = re.compile(r"\s*(?:这种|这一|这个|此种|此一|这样的)")
 # A sentence about "他们" (当他们的…, 而他们…) asked which institution: what it stands for answers. Not asked
 # who: "他被特勤局特工发现…" answers who found him itself (DRCD dev).
-_THIS_TERM = re.compile(r"\s*(?:这种|这一|这个|此种|此一|这样的)")
 THEY = re.compile(r"\s*(?:当|而|但|在|对于?|因此|所以)?他们")
 
 
