@@ -7,10 +7,9 @@ import re
 from typing import Callable
 
 from kb.records import Hit, Passage
-from kb.text import LIST_ITEM, sentence_spans
+from kb.text import LEAD_IN, LIST_ITEM, sentence_spans
 
 MAX_ITEMS = 6  # list items quoted after a lead-in
-_LEAD_IN = re.compile(r"[:：]\s*$")
 
 
 def _label_and_rest(line: str) -> tuple[str, str]:
@@ -34,7 +33,7 @@ def names_item(question: str, line: str) -> bool:
 
 
 def is_lead_in(sentence: str) -> bool:
-    return bool(_LEAD_IN.search(sentence))
+    return bool(LEAD_IN.search(sentence))
 
 
 def leads_sub_items(text: str, start: int, end: int) -> bool:

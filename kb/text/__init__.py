@@ -7,8 +7,8 @@ from kb.text.convert import (
     to_script,
     has_traditional_only,
 )
-from kb.text.passages import (LIST_ITEM, split_sentences, cut_passages, outline, passage_sentences, PassageSpan,
-                             sentence_spans)
+from kb.text.passages import (LEAD_IN, LIST_ITEM, split_sentences, cut_passages, outline, passage_sentences,
+                             PassageSpan, sentence_spans)
 from kb.text.tokens import (data_lines, expand_query, named_terms, synonyms, tag_string, tagged, tags_within, token_set,
                             tokenize, tokenize_query)
 
@@ -24,6 +24,7 @@ __all__ = [
     "passage_sentences",
     "outline",
     "LIST_ITEM",
+    "LEAD_IN",
     "cut_passages",
     "PassageSpan",
     "tokenize",

@@ -28,7 +28,8 @@ _CLAUSE = re.compile(r"(?:[，、：]|(?<!\d)[,:]|[,:](?!\d))[」』”’\"'）
 _SPACE = re.compile(r"\s+")
 # A list item's mark: a bullet, 1. 1、 (1) 一、 (kb.answer.lists reads lists by it too)
 LIST_ITEM = re.compile(r"^\s*(?:[•·●▪◦\-*+]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)\s*")
-_LEAD_IN = re.compile(r"[:：]\s*$")
+# A lead-in: a line or sentence ending in a colon, before the items it introduces (kb.answer.lists too)
+LEAD_IN = re.compile(r"[:：]\s*$")
 _HEADING_MAX = 40
 
 
@@ -143,7 +144,7 @@ def _is_heading(text: str) -> bool:
         return False
     if _SENTENCE_END.search(stripped) and not stripped.endswith(("?", "？")):
         return False
-    if _LEAD_IN.search(stripped) or any(mark in stripped for mark in ",，、"):
+    if LEAD_IN.search(stripped) or any(mark in stripped for mark in ",，、"):
         return False
     return True
 
@@ -159,7 +160,7 @@ def _classify(body: str) -> list[_Line]:
         indent = len(raw) - len(raw.lstrip())
         if LIST_ITEM.match(raw) and (indent > 0 or len(raw.strip()) > _HEADING_MAX or _SENTENCE_END.search(raw)):
             kind = "item"
-        elif _LEAD_IN.search(raw):
+        elif LEAD_IN.search(raw):
             kind = "lead"
         elif _is_heading(raw):
             kind = "heading"
