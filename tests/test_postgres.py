@@ -16,6 +16,7 @@ from typing import Iterator
 import pytest
 
 from kb.config import Settings
+from kb.store.repair import embed_sentences, tag_passages
 from tests import test_store as store_tests
 from tests.conftest import DRCD_SLICE, ROOT, SEED
 from tests.servers import ChromaServer, PostgresCluster, free_port, postgres_bin
@@ -104,7 +105,7 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     tokens = kb.read("美联储什么时候停止缩表?").expanded
     before = kb.store.keyword_candidates(tokens, 20)
     answered = kb.ask("美联储什么时候停止缩表?", use_llm=False).text
-    assert kb.store.embed_sentences(lambda: kb.embedder) == 0  # ingestion embedded every sentence
+    assert embed_sentences(kb.store, lambda: kb.embedder) == 0  # ingestion embedded every sentence
     kb.store.close()
     with psycopg.connect(database, autocommit=True) as conn:
         # as before kb embedded sentences: the embedding cache holds the passages' vectors only
@@ -124,10 +125,10 @@ def test_schema_1_store_gets_its_postings(tmp_path, database, chroma_server):
     unrepaired = kb.ask("美联储什么时候停止缩表?", use_llm=False)  # weighing sentences without their cosines
     assert not unrepaired.abstained and "2025年12月1日" in unrepaired.text
     assert doctor_report(settings)["notes"] and doctor_report(settings)["records"]["untagged"] == result.passages
-    assert kb.store.tag_passages() == result.passages  # what `kb doctor --repair` does
-    assert all(p.tags for p in kb.passages()) and kb.store.tag_passages() == 0
-    assert sentences > result.passages and kb.store.embed_sentences(lambda: kb.embedder) == sentences  # and this
-    assert kb.store.embed_sentences(lambda: kb.embedder) == 0
+    assert tag_passages(kb.store) == result.passages  # what `kb doctor --repair` does
+    assert all(p.tags for p in kb.passages()) and tag_passages(kb.store) == 0
+    assert sentences > result.passages and embed_sentences(kb.store, lambda: kb.embedder) == sentences  # and this
+    assert embed_sentences(kb.store, lambda: kb.embedder) == 0
     assert doctor_report(settings)["records"]["untagged"] == 0 and not doctor_report(settings)["notes"]
     assert kb.ask("美联储什么时候停止缩表?", use_llm=False).text == answered  # as ingested
     with psycopg.connect(database, autocommit=True) as conn:

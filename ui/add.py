@@ -9,7 +9,8 @@ from typing import Callable, Iterable, Sequence
 
 import streamlit as st
 
-from kb.knowledge import FeedUpdate, KnowledgeBase
+from kb.ingest.subscriptions import FeedUpdate
+from kb.knowledge import KnowledgeBase
 from kb.records import IngestResult
 from ui.render import escape_text, explain_rejection, explain_result, link_html, safe_url, short_date
 

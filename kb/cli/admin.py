@@ -14,17 +14,18 @@ def cmd_doctor(args) -> int:
         from tqdm import tqdm
 
         from kb.knowledge import KnowledgeBase
+        from kb.store.repair import embed_sentences, repair_vectors, tag_passages
 
         knowledge = KnowledgeBase(Settings.from_env())
         store = knowledge.store
-        restored, removed = store.repair_vectors()
+        restored, removed = repair_vectors(store)
         out = sys.stderr if args.json else sys.stdout
         print(f"repair   {restored} vectors restored from the embedding cache, {removed} stray vectors removed", file=out)
         with tqdm(desc="tagging", unit="passage", file=sys.stderr, leave=False) as bar:
-            tagged = store.tag_passages(progress=bar.update)
+            tagged = tag_passages(store, progress=bar.update)
         print(f"repair   {tagged} passages stored before their part-of-speech tags were kept: tagged", file=out)
         with tqdm(desc="embedding sentences", unit="sentence", file=sys.stderr, leave=False) as bar:
-            embedded = store.embed_sentences(lambda: knowledge.embedder, progress=bar.update)
+            embedded = embed_sentences(store, lambda: knowledge.embedder, progress=bar.update)
         print(f"repair   {embedded} sentences stored before kb embedded them: embedded", file=out)
     report = doctor_report(Settings.from_env())
     if args.json:

@@ -8,6 +8,7 @@
     documents.py  one input to one cleaned Document
     build.py      a Document to an Article and its Passages (conversion, cutting, tokens)
     pipeline.py   batches: look-up, cutting, embedding, one commit per batch
+    subscriptions.py  feeds subscribed to, and what is new in them ingested
 
 Names are loaded on first use, so that `from kb.ingest import IngestError` costs nothing heavy.
 """

@@ -5,6 +5,7 @@ SQLite, or in PostgreSQL with KB_DATABASE_URL; vectors in chromadb (HNSW, cosine
     records.py  articles, passages, cache, journal (Records)    keyword.py  FTS5 candidates and counts
     vectors.py  chromadb, embedded or server, kept coherent     chroma.py   every chromadb call
     lock.py     the cross-process write lock                    postgres.py the records in PostgreSQL
+    repair.py   older or damaged stores brought up to date (kb doctor --repair)
 
 Consistency across the two: vectors are written to chromadb first, under a journal entry, and the
 records transaction that inserts the article is the commit point. Every read goes through the
@@ -23,7 +24,7 @@ import hashlib
 import shlex
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Callable, NamedTuple, Sequence, TYPE_CHECKING
+from typing import NamedTuple, Sequence, TYPE_CHECKING
 
 
 from kb.records import Article, Passage
@@ -152,7 +153,7 @@ class Store:
         # read-only store keeps its stray vectors: reads go through the records, which never name them.
         if self.readonly or not self.records.has_journal():
             return
-        with self._writing():
+        with self.writing():
             for entry, _op, ids in self.records.journal():
                 live = self.records.live_passage_ids(ids)
                 stale = [i for i in ids if i not in live]
@@ -169,7 +170,7 @@ class Store:
         return storage_faults(self.home) if self._local else nullcontext()
 
     @contextmanager
-    def _writing(self):
+    def writing(self):
         """The write locks, with a write the storage refuses (a full disk, a read-only folder) said in one line."""
         self.check_writable()
         with self._storage_faults(), self._lock, self._write_lock:
@@ -183,67 +184,9 @@ class Store:
         self._vectors_checked = True
         with self._storage_faults():  # chromadb writes to its folder as it opens it
             if self.vectors_index.count() < self.records.count()[1]:
-                self.repair_vectors()
+                from kb.store.repair import repair_vectors
 
-    def repair_vectors(self) -> tuple[int, int]:
-        """Make the vectors agree with the passages: vectors of passages that have none (a lost or older
-        chroma/ folder) come back from the embedding cache, vectors of no passage go. Returns (restored,
-        removed); raises StoreError naming what to run when the cache lacks a vector."""
-        import numpy as np
-
-        with self._writing():
-            passages = {p.id: p for p in self.records.passages()}
-            stored = self.vectors_index.ids()
-            missing = [p for pid, p in passages.items() if pid not in stored]
-            stray = [pid for pid in stored if pid not in passages]
-            if missing:
-                cached = self.records.cached_vectors(self.model_name, [p.vector_key for p in missing if p.vector_key])
-                lacking = [p.id for p in missing if p.vector_key not in cached]
-                if lacking:
-                    raise StoreError(f"{len(lacking)} passages have neither a vector nor a cached one: remove and "
-                                     "ingest their articles again (kb passages shows them)")
-                for begin in range(0, len(missing), 2000):
-                    chunk = missing[begin:begin + 2000]
-                    self.vectors_index.upsert([p.id for p in chunk],
-                                              np.stack([cached[p.vector_key] for p in chunk]),
-                                              [{"article_id": p.article_id, "position": p.position} for p in chunk])
-            if stray:
-                self.vectors_index.delete(stray)
-        return len(missing), len(stray)
-
-    def tag_passages(self, progress: Callable[[int], None] | None = None, chunk: int = 500) -> int:
-        """Store the part-of-speech tags of passages stored before kb kept them, so that answering reads
-        them instead of tagging the sentences it weighs; a chunk a transaction. Returns how many."""
-        from kb.text import tag_string
-
-        with self._writing():
-            todo = self.records.untagged_passages()
-            for begin in range(0, len(todo), chunk):
-                rows = [(tag_string(text), pid) for pid, text in todo[begin:begin + chunk]]
-                self.records.set_tags(rows)
-                if progress:
-                    progress(len(rows))
-        return len(todo)
-
-    def embed_sentences(self, embedder: Callable[[], object], progress: Callable[[int], None] | None = None,
-                        chunk: int = 256) -> int:
-        """Embed into the embedding cache the sentences of passages stored before kb embedded them (answering
-        weighs a sentence by its cosine with the question only where all it weighs have one). Returns how many.
-        `embedder()` gives the embedder: it is loaded only when some sentence lacks a vector."""
-        from kb.embed.cache import text_hash
-        from kb.text import passage_sentences
-
-        sentences = passage_sentences(p.text for p in self.passages())
-        hashes = [text_hash(s) for s in sentences]
-        cached = self.cached_vectors(hashes)
-        todo = [(s, h) for s, h in zip(sentences, hashes) if h not in cached]
-        model = embedder() if todo else None
-        for begin in range(0, len(todo), chunk):
-            texts, keys = zip(*todo[begin:begin + chunk])
-            self.cache_vectors(dict(zip(keys, model.embed_passages(list(texts)))))  # chunk by chunk: resumable
-            if progress:
-                progress(len(texts))
-        return len(todo)
+                repair_vectors(self)
 
     # -- reads ------------------------------------------------------------------------------------
     def article(self, article_id: str, with_body: bool = True) -> Article | None:
@@ -350,7 +293,7 @@ class Store:
             return
         ids = [p.id for write in batch for p in write.passages]
         self.check_vectors()
-        with self._writing():
+        with self.writing():
             entry = self.records.journal_add("add", ids)
             if ids:
                 vectors = np.concatenate([np.asarray(w.vectors, dtype=np.float32).reshape(len(w.passages), -1)
@@ -362,7 +305,7 @@ class Store:
                 self.recover()
 
     def remove_article(self, article_id: str) -> bool:
-        with self._writing():
+        with self.writing():
             ids = self.records.delete_article(article_id)
         if ids:
             self.recover()
