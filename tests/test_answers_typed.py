@@ -343,3 +343,32 @@ def test_an_amount_question_quotes_an_amount(seed_kb, question):
     answer = seed_kb.ask(question, use_llm=False)
     assert not answer.abstained
     assert any(amount in answer.text for amount in ("35亿", "450亿", "200-300亿")), answer.text
+
+
+def test_a_sentence_setting_this_against_something_brings_what_this_is(seed_kb):
+    # "这与量化宽松(QE)有着本质区别。" follows "美联储将其定义为一项技术性操作,旨在维持银行体系准备金处于「充裕」水平。":
+    # asked how RMP differs from QE, that sentence is the answer, quoted before it
+    answer = seed_kb.ask("为什么说RMP和QE有本质区别?", use_llm=False)
+    sentences = [c.sentence for c in answer.citations]
+    assert any("本质区别" in s for s in sentences), answer.text
+    at = next(i for i, s in enumerate(sentences) if "本质区别" in s)
+    assert at > 0 and "维持银行体系准备金" in sentences[at - 1], answer.text
+
+
+def test_blunt_and_figurative_wording_is_template_not_subject(seed_kb):
+    # 说穿了 (put bluntly) and 打了什么比方 say how the answer is wanted; as words no passage holds they outweighed the
+    # subject (RMP, 市场) and the question was refused
+    for question, words in (("RMP说穿了到底买的是什么?", {"rmp", "买"}), ("作者给RMP打了个什么比方?", {"rmp"})):
+        assert set(seed_kb.read(question).content) == words, question
+    answer = seed_kb.ask("作者给RMP打了个什么比方?", use_llm=False)
+    assert not answer.abstained and "管道维修" in answer.text, answer.text
+
+
+def test_a_scenarios_odds_do_not_answer_another_percentage(seed_kb):
+    # "3. 情景C:政策失误与流动性休克(机率25%)": 25% is how likely the scenario is, not how far anything falls in it
+    from kb.answer import kinds
+
+    assert kinds.odds("3. 情景C:政策失误与流动性休克(机率25%)") == {"25%"} and not kinds.odds("美联储每月购买35亿美元。")
+    assert seed_kb.ask("情景C发生时,美元会贬值百分之几?", use_llm=False).abstained
+    answer = seed_kb.ask("情景C的机率是百分之多少?", use_llm=False)
+    assert not answer.abstained and "25%" in answer.text, answer.text

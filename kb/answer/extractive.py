@@ -20,7 +20,7 @@ from typing import Callable
 
 from kb.answer import evidence, extremes, kinds, lists
 from kb.answer.render import citation_for, in_script, no_answer_text
-from kb.answer.sentences import ANAPHOR, KEEP_RATIO, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
+from kb.answer.sentences import ANAPHOR, COMPARES_BACK, KEEP_RATIO, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
 from kb.text import LIST_ITEM, convert, synonyms
@@ -96,8 +96,14 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     if people and not any(scored.holds(s) and _speaks_of(s, people) for s in covering):
         return [f"资料中没有找到与「{people[1]}」相关的{question.kind}"]
     units = kinds.asked_unit(question.text)
-    if units and not any(units.search(amount) for s in covering
-                         for amount in kinds.entities("quantity", s.hit.passage.text[s.start:s.end])):
+    # how far stocks fall, in per cent, is not answered by a scenario's odds (情景C…(机率25%))
+    how_likely = bool(kinds.ASKS_PROBABILITY.search(question.text.lower()))
+
+    def answers_unit(sentence: str) -> bool:
+        odds = set() if how_likely else kinds.odds(sentence)
+        return any(units.search(amount) and amount not in odds for amount in kinds.entities("quantity", sentence))
+
+    if units and not any(answers_unit(s.hit.passage.text[s.start:s.end]) for s in covering):
         return [f"资料中没有找到以「{units.pattern.split('|')[0]}」计的数量"]
     if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(
             evidence.features(question, hits, best_sentence, coverage, meanings(scored))):
@@ -157,7 +163,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
             break
         context = item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen)
         # a sentence holding what is asked refers back by any pronoun; one that holds nothing leans only by 他们
-        refers = (ANAPHOR if item.holds else THEY).match(item.hit.passage.text[item.start:item.end])
+        own = item.hit.passage.text[item.start:item.end]
+        refers = (ANAPHOR if item.holds or COMPARES_BACK.match(own) else THEY).match(own)
         # an item or sub-item holding the amount or date a sub-item lacks answers; the sub-item describes it
         # (not a name: jieba tags words of an item's title as names, 休克 of 流动性休克)
         block = question.kind in kinds.EVIDENCE_KINDS and item.leans_on is not None and (

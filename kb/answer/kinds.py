@@ -44,6 +44,8 @@ _ASKED_UNITS = (
 )
 ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\blikel|\bchances?\b|\bodds\b")
 _PERCENT = re.compile(r"%|％|百分之")
+# A percentage that is a probability (机率25%, 概率为40%): it tells how likely, not how much.
+_ODDS = re.compile(r"(?:机率|概率|几率|可能性)\s*(?:为|是|约为?|达|大约)?\s*(\d+(?:\.\d+)?\s*[%％])")
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
 _ASKS_FINER = re.compile(r"哪个?月|几月|哪一?天|几号|几日|日期|\b(?:month|day|date)\b")
@@ -114,6 +116,11 @@ def asked_unit(question: str, probability: bool = False) -> re.Pattern | None:
     lowered = question.lower()
     asked = _ASKED_UNITS + ((ASKS_PROBABILITY, _PERCENT),) if probability else _ASKED_UNITS
     return next((units for asks, units in asked if asks.search(lowered)), None)
+
+
+def odds(sentence: str) -> set[str]:
+    """The percentages of a sentence that are probabilities (机率25%), as written."""
+    return {m.group(1) for m in _ODDS.finditer(sentence)}
 
 
 def asks_year(question: str) -> bool:
