@@ -372,3 +372,14 @@ def test_a_scenarios_odds_do_not_answer_another_percentage(seed_kb):
     assert seed_kb.ask("情景C发生时,美元会贬值百分之几?", use_llm=False).abstained
     answer = seed_kb.ask("情景C的机率是百分之多少?", use_llm=False)
     assert not answer.abstained and "25%" in answer.text, answer.text
+
+
+def test_an_example_brings_the_claim_it_is_an_example_of(seed_kb):
+    # "「维护派」:他们认为…相对均衡…。例如,Evercore ISI预测每月购买规模约为35亿美元。" Asked why Evercore ISI thinks so,
+    # the example holds its words and the claim before it holds the reason. A passage starting on the example (passages
+    # overlap) gives it without that claim: the overlapping passage holding both is quoted.
+    answer = seed_kb.ask("Evercore ISI为什么认为美联储每月买35亿美元就足够了?", use_llm=False)
+    sentences = [c.sentence for c in answer.citations]
+    assert any("例如" in s for s in sentences), answer.text
+    at = next(i for i, s in enumerate(sentences) if "例如" in s)
+    assert at > 0 and "相对均衡" in sentences[at - 1], answer.text

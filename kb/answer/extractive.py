@@ -20,7 +20,7 @@ from typing import Callable
 
 from kb.answer import evidence, extremes, kinds, lists
 from kb.answer.render import citation_for, in_script, no_answer_text
-from kb.answer.sentences import ANAPHOR, COMPARES_BACK, KEEP_RATIO, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
+from kb.answer.sentences import ANAPHOR, LEANS_BACK, KEEP_RATIO, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
 from kb.text import LIST_ITEM, convert, synonyms
@@ -164,7 +164,7 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         context = item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen)
         # a sentence holding what is asked refers back by any pronoun; one that holds nothing leans only by 他们
         own = item.hit.passage.text[item.start:item.end]
-        refers = (ANAPHOR if item.holds or COMPARES_BACK.match(own) else THEY).match(own)
+        refers = LEANS_BACK.match(own) or (ANAPHOR if item.holds else THEY).match(own)
         # an item or sub-item holding the amount or date a sub-item lacks answers; the sub-item describes it
         # (not a name: jieba tags words of an item's title as names, 休克 of 流动性休克)
         block = question.kind in kinds.EVIDENCE_KINDS and item.leans_on is not None and (
@@ -219,10 +219,17 @@ def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
     best = scored[0].score
     chosen: list[ScoredSentence] = []
     quoted: set[str] = set()  # overlapping passages repeat a sentence: quote it once
+    # where a passage starts on a sentence that leans on the one before it, the passage overlapping it holds both
+    leaning = {}
+    for candidate in scored:
+        if candidate.leans_on and candidate.score >= KEEP_RATIO * best:
+            leaning.setdefault(candidate.hit.passage.text[candidate.start:candidate.end], candidate)
     for candidate in scored:
         if len(chosen) == MAX_SENTENCES or candidate.score < KEEP_RATIO * best:
             break
         sentence = candidate.hit.passage.text[candidate.start:candidate.end]
+        if not candidate.leans_on and candidate.previous is None:
+            candidate = leaning.get(sentence, candidate)
         if sentence not in quoted and sum(1 for c in chosen if c.hit is candidate.hit) < 2:
             chosen.append(candidate)
             quoted.add(sentence)

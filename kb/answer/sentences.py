@@ -62,8 +62,9 @@ _THIS_TERM = re.compile(r"\s*(?:这种|这一|这个|此种|此一|这样的)")
 # who: "他被特勤局特工发现…" answers who found him itself (DRCD dev).
 THEY = re.compile(r"\s*(?:当|而|但|在|对于?|因此|所以)?他们")
 # A sentence opening on 这与/此和… (这与量化宽松(QE)有着本质区别) sets what the sentence before it says against
-# something: that sentence is what it says, and is quoted first.
-COMPARES_BACK = re.compile(r"\s*(?:这|此)(?:一点)?(?:与|和|跟|同)")
+# something, and one opening on 例如/比如 gives an example of it (例如,Evercore ISI预测… after "「维护派」:他们认为…"):
+# that sentence is what it says, and is quoted first.
+LEANS_BACK = re.compile(r"\s*(?:(?:这|此)(?:一点)?(?:与|和|跟|同)|例如|比如|譬如|举例来说)")
 
 
 @dataclass
@@ -121,7 +122,7 @@ class SentenceScores(list):
             kind, passage = self.question.kind, sentence.hit.passage
             own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
             holds = kinds.holds(kind, own, self.duration, tags, self.defined, self.question.text)
-            if not holds and kind not in kinds.SHORT_KINDS and sentence.previous and COMPARES_BACK.match(own):
+            if not holds and kind not in kinds.SHORT_KINDS and sentence.previous and LEANS_BACK.match(own):
                 sentence.leans_on = sentence.previous
             this = _THIS_TERM.match(own) if kind == "definition" and not holds and sentence.previous else None
             if this and any(own[this.end():].lstrip("「『“\"").lower().startswith(term.lower()) for term in self.defined):
