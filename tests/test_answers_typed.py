@@ -383,3 +383,12 @@ def test_an_example_brings_the_claim_it_is_an_example_of(seed_kb):
     assert any("例如" in s for s in sentences), answer.text
     at = next(i for i, s in enumerate(sentences) if "例如" in s)
     assert at > 0 and "相对均衡" in sentences[at - 1], answer.text
+
+
+def test_a_capital_letter_after_a_word_labels_it_in_an_english_question(seed_kb):
+    # "scenario A" names 情景A; "a" of "a scenario" and "I" are no labels
+    assert "a" in seed_kb.read("What probability does the author assign to scenario A?").content
+    assert "a" not in seed_kb.read("Is there a scenario where the Fed buys nothing?").content
+    assert "i" not in seed_kb.read("Can I see the scenarios?").content
+    answer = seed_kb.ask("What probability does the author assign to scenario A?", use_llm=False)
+    assert "40%" in answer.citations[0].sentence, answer.text

@@ -47,6 +47,8 @@ _MEASURED_TAGS = ("n", "nz")
 _SAYS_NOTHING_TAGS = ("x", "uj", "ul", "d", "t", "p", "c", "r")  # punctuation, 的/了, adverbs, times, 在/和/那
 _REQUEST = re.compile(r"^(?:请你?|麻烦)?(?:帮我|给我)?(?:简单|简要)?地?(?:解释|介绍|说说|讲讲|讲解|说明|谈谈|聊聊)(?:一下)?")
 _LETTER = re.compile(r"[a-z]")
+# A capital letter after a word labels it in an English question too (scenario A, Plan B), unless it is "I"
+_LABEL = re.compile(r"(?<=[A-Za-z] )([A-HJ-Z])\b(?!['’])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
@@ -124,9 +126,12 @@ class Question:
         template = template_words()
         # jieba cuts 多大的概率 into 多/大/的: the pair is the template's 多大 (but 高 of 多高 is what is measured: 树高)
         paired = {i + d for i, pair in enumerate(zip(self.tokens, self.tokens[1:])) if pair == ("多", "大") for d in (0, 1)}
-        # a letter in a Chinese question labels what it follows (情景A), it is not the English article
+        # a letter in a Chinese question labels what it follows (情景A), it is not the English article; in an
+        # English one, a capital letter after a word does (scenario A)
+        labels = {m.lower() for m in _LABEL.findall(self.asked)} if self.language != "zh" else set()
         words = [t for i, t in enumerate(self.tokens)
-                 if (t not in template or (self.language == "zh" and _LETTER.fullmatch(t))) and i not in paired]
+                 if (t not in template or (_LETTER.fullmatch(t) and (self.language == "zh" or t in labels)))
+                 and i not in paired]
         if self.language != "zh":
             words = [t for t in words if _CJK.search(t) or self.stored(t)]
         # 缩 of 美联储缩表缩了多少: a character the question's own words hold says nothing more, and as a word no
