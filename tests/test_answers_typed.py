@@ -345,16 +345,6 @@ def test_an_amount_question_quotes_an_amount(seed_kb, question):
     assert any(amount in answer.text for amount in ("35亿", "450亿", "200-300亿")), answer.text
 
 
-def test_a_sentence_setting_this_against_something_brings_what_this_is(seed_kb):
-    # "这与量化宽松(QE)有着本质区别。" follows "美联储将其定义为一项技术性操作,旨在维持银行体系准备金处于「充裕」水平。":
-    # asked how RMP differs from QE, that sentence is the answer, quoted before it
-    answer = seed_kb.ask("为什么说RMP和QE有本质区别?", use_llm=False)
-    sentences = [c.sentence for c in answer.citations]
-    assert any("本质区别" in s for s in sentences), answer.text
-    at = next(i for i, s in enumerate(sentences) if "本质区别" in s)
-    assert at > 0 and "维持银行体系准备金" in sentences[at - 1], answer.text
-
-
 def test_blunt_and_figurative_wording_is_template_not_subject(seed_kb):
     # 说穿了 (put bluntly) and 打了什么比方 say how the answer is wanted; as words no passage holds they outweighed the
     # subject (RMP, 市场) and the question was refused
@@ -374,15 +364,19 @@ def test_a_scenarios_odds_do_not_answer_another_percentage(seed_kb):
     assert not answer.abstained and "25%" in answer.text, answer.text
 
 
-def test_an_example_brings_the_claim_it_is_an_example_of(seed_kb):
-    # "「维护派」:他们认为…相对均衡…。例如,Evercore ISI预测每月购买规模约为35亿美元。" Asked why Evercore ISI thinks so,
-    # the example holds its words and the claim before it holds the reason. A passage starting on the example (passages
-    # overlap) gives it without that claim: the overlapping passage holding both is quoted.
-    answer = seed_kb.ask("Evercore ISI为什么认为美联储每月买35亿美元就足够了?", use_llm=False)
+# "这与量化宽松(QE)有着本质区别。" follows "美联储将其定义为一项技术性操作,旨在维持银行体系准备金处于「充裕」水平。", and
+# "例如,Evercore ISI预测每月购买规模约为35亿美元。" follows "「维护派」:他们认为…相对均衡…": the sentence set against
+# something, or exemplified, is the answer, quoted before the one that leans on it. (A passage starting on the example,
+# passages overlapping, gives it without its claim: the overlapping passage holding both is quoted.)
+@pytest.mark.parametrize("question, leaning, leaned_on", [
+    ("为什么说RMP和QE有本质区别?", "本质区别", "维持银行体系准备金"),
+    ("Evercore ISI为什么认为美联储每月买35亿美元就足够了?", "例如", "相对均衡"),
+])
+def test_a_sentence_leaning_on_the_one_before_brings_it_first(seed_kb, question, leaning, leaned_on):
+    answer = seed_kb.ask(question, use_llm=False)
     sentences = [c.sentence for c in answer.citations]
-    assert any("例如" in s for s in sentences), answer.text
-    at = next(i for i, s in enumerate(sentences) if "例如" in s)
-    assert at > 0 and "相对均衡" in sentences[at - 1], answer.text
+    at = next((i for i, s in enumerate(sentences) if leaning in s), None)
+    assert at and leaned_on in sentences[at - 1], answer.text
 
 
 def test_a_capital_letter_after_a_word_labels_it_in_an_english_question(seed_kb):
