@@ -386,3 +386,14 @@ def test_a_capital_letter_after_a_word_labels_it_in_an_english_question(seed_kb)
     assert "i" not in seed_kb.read("Can I see the scenarios?").content
     answer = seed_kb.ask("What probability does the author assign to scenario A?", use_llm=False)
     assert "40%" in answer.citations[0].sentence, answer.text
+
+
+def test_which_market_is_answered_by_a_kind_of_market(seed_kb):
+    # 哪个市场 asks for a compound of 市场 (回购市场), whatever jieba tags it; 这个市场 says which one no more than 市场
+    from kb.answer import kinds
+
+    asked = "这种局面出现在哪个市场?"
+    assert kinds.entities("place", "这些新发行的国债如海啸般涌入回购市场,需要大量的现金来承接。", asked=asked) == ["回购市场"]
+    assert kinds.entities("place", "这个市场很大。", asked=asked) == []
+    answer = seed_kb.ask("“过多的抵押品追逐过少的现金”这种局面出现在哪个市场?", use_llm=False)
+    assert not answer.abstained and "回购市场" in answer.text, answer.text

@@ -64,6 +64,13 @@ _CUES = {
     "comparison": re.compile(r"比|更|最|相比|高于|低于|大于|小于|超过|不如|区别|差异|而非|不同|相似|同样"),
     "yesno": re.compile(r"不|没|并非|并未|是|有|本质|并不|确实"),
 }
+# 哪个市场 asks for a kind of 市场 (回购市场), 哪个部门 for a kind of 部门: a place or an organisation question is also
+# answered by a compound of the noun it asks about, whatever jieba tags it.
+_HEAD = re.compile(r"(?:哪(?:一个|一家|一类|一|个|家|类|种)?|什么)(市场|部门|机构|银行|公司|基金|组织|行业|领域|板块|交易所)")
+_DETERMINERS = frozenset("这 那 这个 那个 该 各 每 每个 其他 其它 整个 一个 某 某个 此 本 所有 一些 这些 那些 其 哪 哪个 几个 多个 "
+                         "不同 大 小 新 主要 其他的".split())
+_NOT_A_QUALIFIER = frozenset("x uj ul p c r d m q u y e".split())
+_WORDLIKE = re.compile(r"[\u4e00-\u9fffA-Za-z]+")
 _DEFINITION_REACH = 6  # characters after the defined term within which its cue starts
 _TAGS = {"person": {"nr", "nrfg", "nrt"}, "organisation": {"nt"}, "place": {"ns"}, "time": {"t"}}
 SHORT_KINDS = ("quantity", "time", "person", "organisation", "place")
@@ -82,9 +89,27 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
     found = _entities(kind, sentence, duration, tags)
     if not asked:
         return found
+    head = _HEAD.search(asked) if kind in ("place", "organisation") else None
+    if head:
+        words = tagged(sentence) if tags is None else tags
+        found += [c for c in _compounds(head.group(1), words) if c not in found]
     asked = re.sub(r"\s+", "", asked.lower())
     return [f for f in found if re.sub(r"\s+", "", f.lower()) not in asked
             and not (kind == "person" and "·" in f and f.rsplit("·", 1)[1] in asked)]
+
+
+def _compounds(head: str, words) -> list[str]:
+    """The words, or pairs of words, of a sentence that end with `head` and say which one (回购市场, 私营信贷部门's
+    信贷部门; not 这个市场)."""
+    found = []
+    for index, (word, _) in enumerate(words):
+        if word.endswith(head) and len(word) > len(head) and word[:-len(head)] not in _DETERMINERS:
+            found.append(word)
+        elif word == head and index > 0:
+            before, flag = words[index - 1]
+            if before not in _DETERMINERS and flag not in _NOT_A_QUALIFIER and _WORDLIKE.fullmatch(before):
+                found.append(before + word)
+    return found
 
 
 def _entities(kind: str, sentence: str, duration: bool, tags: Tags) -> list[str]:
