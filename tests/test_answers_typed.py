@@ -397,3 +397,13 @@ def test_which_market_is_answered_by_a_kind_of_market(seed_kb):
     assert kinds.entities("place", "这个市场很大。", asked=asked) == []
     answer = seed_kb.ask("“过多的抵押品追逐过少的现金”这种局面出现在哪个市场?", use_llm=False)
     assert not answer.abstained and "回购市场" in answer.text, answer.text
+
+
+def test_a_third_sentence_of_one_passage_is_quoted_when_no_other_passage_has_one(seed_kb):
+    # The three sentences near enough to the best are of one passage: the third ("…造成了「过多的抵押品追逐过少的现金」的
+    # 局面") answers. And a sentence chosen after the one leaning on it (他认为… on 米兰提出…) is still quoted before it.
+    answer = seed_kb.ask("创纪录的国债涌入回购市场后,造成了什么局面?", use_llm=False)  # eval/seed.jsonl
+    assert "过多的抵押品追逐过少的现金" in answer.text, answer.text
+    answer = seed_kb.ask("哪位理事认为监管框架逼着银行持有过多的流动资产?", use_llm=False)
+    sentences = [c.sentence for c in answer.citations]
+    assert "米兰" in sentences[0] and sentences[1].startswith("他认为"), answer.text

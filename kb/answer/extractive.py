@@ -156,12 +156,12 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         cite = citations[numbers[key] - 1]
         return in_script(cite.sentence, cite.sentence_original, hit.article.script, script) + f"[{numbers[key]}]"
 
-    for item in chosen:
+    for at, item in enumerate(chosen):
         lead_in = _list_of(question, item) if item is chosen[0] else None
         if lead_in is not None:  # what each item has: the items of the list its best sentence is one of
             parts += [quote(hit, start, end) for hit, start, end in lists.items_after(item.hit, lead_in[1], following)]
             break
-        context = item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen)
+        context = item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen[:at])
         # a sentence holding what is asked refers back by any pronoun; one that holds nothing leans only by 他们
         own = item.hit.passage.text[item.start:item.end]
         refers = LEANS_BACK.match(own) or (ANAPHOR if item.holds else THEY).match(own)
@@ -219,6 +219,7 @@ def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
     best = scored[0].score
     chosen: list[ScoredSentence] = []
     quoted: set[str] = set()  # overlapping passages repeat a sentence: quote it once
+    deferred: list[tuple[ScoredSentence, str]] = []
     # where a passage starts on a sentence that leans on the one before it, the passage overlapping it holds both
     leaning = {}
     for candidate in scored:
@@ -230,7 +231,18 @@ def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
         sentence = candidate.hit.passage.text[candidate.start:candidate.end]
         if not candidate.leans_on and candidate.previous is None:
             candidate = leaning.get(sentence, candidate)
-        if sentence not in quoted and sum(1 for c in chosen if c.hit is candidate.hit) < 2:
+        if sentence in quoted:
+            continue
+        if sum(1 for c in chosen if c.hit is candidate.hit) < 2:
+            chosen.append(candidate)
+            quoted.add(sentence)
+        else:
+            deferred.append((candidate, sentence))
+    # a third sentence of one passage, where room is left after the other passages' near enough ones
+    for candidate, sentence in deferred:
+        if len(chosen) == MAX_SENTENCES:
+            break
+        if sentence not in quoted:
             chosen.append(candidate)
             quoted.add(sentence)
     return chosen
