@@ -407,3 +407,17 @@ def test_a_third_sentence_of_one_passage_is_quoted_when_no_other_passage_has_one
     answer = seed_kb.ask("哪位理事认为监管框架逼着银行持有过多的流动资产?", use_llm=False)
     sentences = [c.sentence for c in answer.citations]
     assert "米兰" in sentences[0] and sentences[1].startswith("他认为"), answer.text
+
+
+def test_a_market_term_the_store_never_names_is_not_in_the_store(seed_kb):
+    # jieba tags 房价 or 港股 as ordinary words; kb's market terms (kb/text/data/market_terms.txt) name them, in an
+    # English question through their Chinese words (mortgage: 按揭, vote: 投票), unless the store holds the word in
+    # another sense (principal: 主要)
+    for question, term in (("RMP会推高房价吗?", "房价"), ("RMP对港股有什么影响?", "港股"),
+                           ("Will RMP lower mortgage rates?", "按揭"), ("Does RMP need a vote?", "投票")):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert answer.abstained and any(term in w for w in answer.warnings), (question, answer.warnings)
+    assert "本金" not in seed_kb.read("What is the principal reason for RMP?").named
+    # "US" is 美国, which the article names (美国财政部): no missing name
+    answer = seed_kb.ask("Why did the US Treasury issue so many bonds?", use_llm=False)
+    assert not answer.abstained and "创纪录数量的国债" in answer.text, answer.text

@@ -66,6 +66,12 @@ def template_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def market_terms() -> tuple[str, ...]:
+    """kb/text/data/market_terms.txt, longest first (标普500 before 标普)."""
+    return tuple(sorted({w for line in data_lines("market_terms.txt") for w in line.split()}, key=lambda w: -len(w)))
+
+
+@lru_cache(maxsize=1)
 def _kind_patterns() -> tuple[tuple[str, re.Pattern], ...]:
     patterns = []
     for line in data_lines("question_kinds.txt"):
@@ -177,9 +183,12 @@ def read_question(asked: str, store=None) -> Question:
     if lang != "zh":
         tokens = bilingual.join_phrases(tokens, keep=template_words())
         if store is not None:
-            tokens += _chinese_words(tokens, store)
+            chinese, unheld = _chinese_words(tokens, store)
+            tokens += chinese
     expanded = expand_query(tokens)
     named = _names(asked, text, lang) if text else []
+    if lang != "zh" and store is not None:
+        named += [term for term in unheld if term not in named]
     kind = expected_kind(text)
     if kind == "article_fact" and _NOT_A_FIELD.search(text.lower()):
         kind = "other"
@@ -193,20 +202,22 @@ def read_question(asked: str, store=None) -> Question:
     return question
 
 
-def _chinese_words(tokens: list[str], store) -> list[str]:
+def _chinese_words(tokens: list[str], store) -> tuple[list[str], list[str]]:
     """For each English word or phrase of a question (not of its template, not one kb's synonym list
     already gives Chinese words: fed, qt), the Chinese word CC-CEDICT gives for it that the store holds
-    most often (camp -> 阵营, balance sheet -> 资产负债表, probability -> 机率 where the articles write 机率)."""
+    most often (camp -> 阵营, balance sheet -> 资产负债表, probability -> 机率 where the articles write 机率);
+    and the market terms (kb/text/data/market_terms.txt) of the words the store holds in none of their senses."""
     template = template_words()
     candidates = {t: sorted(bilingual.translations(t)) for t in dict.fromkeys(tokens)
                   if t not in template and len(synonyms(t)) == 1 and not _CJK.search(t)}
     candidates = {t: words for t, words in candidates.items() if words}
     if not candidates:
-        return []
+        return [], []
     # a phrase's Chinese may be no word of the index (紧急救市, 固定收益): its words stand for it
     pieces = {w: tokenize_query(w) for words in candidates.values() for w in words}
     frequencies, _ = store.document_frequencies(list(dict.fromkeys([*pieces, *(p for ws in pieces.values() for p in ws)])))
-    chosen = []
+    chosen, missing = [], []
+    terms = set(market_terms())
     for words in candidates.values():
         held = [w for w in words if frequencies.get(w)]
         if held:
@@ -215,7 +226,9 @@ def _chinese_words(tokens: list[str], store) -> list[str]:
             whole = next((pieces[w] for w in words if len(pieces[w]) > 1 and all(frequencies.get(p) for p in pieces[w])),
                          [])
             chosen += whole
-    return list(dict.fromkeys(w for w in chosen if w not in tokens))
+            # mortgage: 按揭, a market term no passage holds in any of the word's senses
+            missing += [] if whole else [w for w in words if w in terms][:1]
+    return list(dict.fromkeys(w for w in chosen if w not in tokens)), missing
 
 
 def _measured(text: str) -> str | None:
@@ -240,11 +253,17 @@ def _measured(text: str) -> str | None:
 
 
 def _names(asked: str, text: str, lang: str) -> list[str]:
-    """Named terms, without the question's template; in a question not written in Chinese, only its
-    Chinese words and its acronyms (QT, ECB): "when" or "did" name nothing."""
+    """Named terms, without the question's template, and the market terms it names (kb/text/data/market_terms.txt);
+    in a question not written in Chinese, only its Chinese words and its acronyms (QT, ECB): "when" or "did" name
+    nothing."""
     template = template_words()
     names = [n for n in named_terms(text) if n not in template]
     if lang == "zh":
+        # market terms jieba tags as ordinary words (本金, 房贷, 新兴市场), each where no longer one holds it
+        lowered = text.lower()
+        for term in market_terms():
+            if term in lowered and not any(term in n for n in names):
+                names.append(term)
         return names
     acronyms = {a.lower() for a in _ACRONYM.findall(asked)}
     return [n for n in names if _CJK.search(n) or n in acronyms]
