@@ -421,3 +421,11 @@ def test_a_market_term_the_store_never_names_is_not_in_the_store(seed_kb):
     # "US" is 美国, which the article names (美国财政部): no missing name
     answer = seed_kb.ask("Why did the US Treasury issue so many bonds?", use_llm=False)
     assert not answer.abstained and "创纪录数量的国债" in answer.text, answer.text
+
+
+def test_a_market_term_is_read_where_words_begin_and_end():
+    # 道指 (the Dow) is no word of "此处的三道指的是…" (三道 / 指 / 的是): DRCD dev refused this answerable question
+    from kb.retrieve.question import read_question
+
+    assert read_question("轮回包摄三道,此处的三道指的是祖道、兽道,还有哪一道?").named == []
+    assert "房价" in read_question("RMP会推高房价吗?").named  # within jieba's 高房价

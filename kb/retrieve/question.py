@@ -259,10 +259,18 @@ def _names(asked: str, text: str, lang: str) -> list[str]:
     template = template_words()
     names = [n for n in named_terms(text) if n not in template]
     if lang == "zh":
-        # market terms jieba tags as ordinary words (本金, 房贷, 新兴市场), each where no longer one holds it
+        # market terms jieba tags as ordinary words (本金, 房贷, 新兴市场), each where no longer one holds it; one
+        # within a word (房价 of 高房价) or beginning and ending where words do, not across them (道指 of 三道/指的是)
         lowered = text.lower()
+        spans, at = [], 0
+        for word, _ in question_tags(text):
+            spans.append((at, at + len(word)))
+            at += len(word)
+        edges = {0} | {end for _, end in spans}
         for term in market_terms():
-            if term in lowered and not any(term in n for n in names):
+            if not any(term in n for n in names) and any(
+                    (m.start() in edges and m.end() in edges) or any(a <= m.start() and m.end() <= b for a, b in spans)
+                    for m in re.finditer(re.escape(term), lowered)):
                 names.append(term)
         return names
     acronyms = {a.lower() for a in _ACRONYM.findall(asked)}
