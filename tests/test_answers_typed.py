@@ -28,7 +28,7 @@ def test_typed_question_set_floors(seed_kb):
 def test_article_facts_are_answered_from_the_record(seed_kb):
     for question, expected in (("这篇文章是谁写的?", "王永利"), ("這篇文章是什麼時候發布的?", "2025-12-10 06:35"),
                                ("What is the source of this article?", "MarsBit"),
-                               ("这篇稿件发在哪个平台上?", "MarsBit"), ("When was the piece posted?", "06:35"),
+                               ("这篇稿件发在哪个平台上?", "MarsBit"), ("When was the piece posted?", "06:35"), ("When did this article come out?", "2025-12-10"),
                                ("这篇文章是几号发出来的?", "2025-12-10"),
                                ("Which platform did Wang Yongli's piece run on?", "MarsBit"),
                                ("作者是谁?", "王永利"), ("这是谁写的?", "王永利"), ("文章发布在哪个网站?", "MarsBit"),
