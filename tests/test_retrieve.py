@@ -91,3 +91,15 @@ def test_document_frequency_of_tokens_fts5_splits(seed_kb):
         # another token ("35" of "35%" in "35亿"), as FTS5's MATCH finds them.
         assert frequencies[token] >= sum(token in text.split() for (text,) in rows) > 0
     assert frequencies[""] == 0
+
+
+def test_a_how_much_question_prefers_the_passage_holding_a_figure(seed_kb):
+    # "美联储资产负债表缩小了多少?": two passages hold every word of it, their cosines 0.0008 apart (an order that
+    # differs from one machine to another); the one holding 2.4万亿美元 answers, the one with QT's dates does not
+    from kb.evaluate import contains_answer
+    from kb.retrieve import FIGURE
+
+    assert FIGURE.search("缩减到大约6.6万亿美元") and FIGURE.search("机率35%") and FIGURE.search("约3,000人")
+    assert not FIGURE.search("2025年12月1日,QT计划终止") and not FIGURE.search("近三年")
+    hits = seed_kb.search("美联储资产负债表缩小了多少?", k=5)
+    assert contains_answer(hits[0].passage.text, ["2.4万亿美元"]), hits[0].passage.text[:80]
