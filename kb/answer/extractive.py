@@ -20,7 +20,7 @@ from typing import Callable
 
 from kb.answer import evidence, extremes, kinds, lists
 from kb.answer.render import citation_for, in_script, no_answer_text
-from kb.answer.sentences import ANAPHOR, LEANS_BACK, KEEP_RATIO, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
+from kb.answer.sentences import ANAPHOR, KEEP_RATIO, LEANS_BACK, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
 from kb.text import LIST_ITEM, convert, synonyms
@@ -221,7 +221,7 @@ def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
     quoted: set[str] = set()  # overlapping passages repeat a sentence: quote it once
     deferred: list[tuple[ScoredSentence, str]] = []
     # where a passage starts on a sentence that leans on the one before it, the passage overlapping it holds both
-    leaning = {}
+    leaning: dict[str, ScoredSentence] = {}
     for candidate in scored:
         if candidate.leans_on and candidate.score >= KEEP_RATIO * best:
             leaning.setdefault(candidate.hit.passage.text[candidate.start:candidate.end], candidate)
