@@ -429,3 +429,17 @@ def test_a_market_term_is_read_where_words_begin_and_end():
 
     assert read_question("轮回包摄三道,此处的三道指的是祖道、兽道,还有哪一道?").named == []
     assert "房价" in read_question("RMP会推高房价吗?").named  # within jieba's 高房价
+
+
+def test_how_large_is_rmp_leads_with_an_amount_and_quotes_a_sentence_once(seed_kb):
+    # The first question. 12月 of 2025年12月 and 1月 of 2026年1月 are dates, not amounts: the sentence
+    # "关于RMP具体的购买规模…存在着巨大的分歧" leaning on them was taken to hold one and led the answer. And the same
+    # sentence in two overlapping passages (例如,Evercore ISI…) was quoted twice.
+    from kb.answer import kinds
+
+    assert kinds.entities("quantity", "2025年12月,FOMC会议将正式公布RMP的细节,并计划于2026年1月开始实施。") == []
+    assert kinds.entities("quantity", "天文台可以预测9日的天气。", duration=True) == ["9日"]  # 多少日: a count of days
+    answer = seed_kb.ask("RMP的规模有多大?", use_llm=False)
+    sentences = [c.sentence for c in answer.citations]
+    assert any(amount in sentences[0] for amount in ("35亿", "450亿", "200-300亿")), answer.text
+    assert len(set(sentences)) == len(sentences), answer.text

@@ -145,12 +145,16 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
     chosen = _choose(scored)
     citations: list[Citation] = []
     numbers: dict[tuple[str, int], int] = {}
+    quoted_texts: set[str] = set()
     parts = []
 
     def quote(hit: Hit, start: int, end: int) -> str:
         key = (hit.passage.id, start)
-        if key in numbers:
-            return ""  # quoted already: a chosen sentence that is also an item of a list quoted before it
+        # quoted already: a chosen sentence that is also an item of a list quoted before it, or the same sentence
+        # in the passage overlapping this one
+        if key in numbers or hit.passage.text[start:end].strip() in quoted_texts:
+            return ""
+        quoted_texts.add(hit.passage.text[start:end].strip())
         numbers[key] = len(citations) + 1
         citations.append(citation_for(numbers[key], hit, start, end))
         cite = citations[numbers[key] - 1]

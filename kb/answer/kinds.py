@@ -26,6 +26,7 @@ _DATE = re.compile(
     r"|(?<!\d)\d{3}\s*年(?![代级度龄间来内])")  # 316年: a year of three digits (not 300年间, a span)
 _ONE = re.compile(r"一(?:个|种|次|项|条|位|家|名|座|所|场|点)")  # "a", not a count
 _YEAR = re.compile(r"^(?:1\d|20)\d{2}\s*年")
+_MONTH_OR_DAY = re.compile(r"\d{1,2}\s*[月日]")
 _DURATION = re.compile(rf"{_NUMBER}\s*(?:多)?(?:年|个月|月|周|星期|天|日|小时|分钟|世纪)")
 # The unit an amount question names, and the units that answer it: an age is asked in 岁, a price per
 # ounce in 盎司; an amount in another unit does not answer it (the question's pattern, the answer's units).
@@ -115,8 +116,10 @@ def _compounds(head: str, words) -> list[str]:
 def _entities(kind: str, sentence: str, duration: bool, tags: Tags) -> list[str]:
     if kind == "quantity":
         found = [m.group().strip() for m in (_DURATION if duration else _AMOUNT).finditer(sentence) if _has_digit(m.group())]
-        # 2026年 is a date, not an amount; 一个 in 另一个因素 is an article, not a count
-        return [f for f in found if not _YEAR.match(f) and not _ONE.fullmatch(f)]
+        # 2026年 is a date, not an amount, and so are 12月 and 1日 (a count of months is 12个月); 一个 in 另一个因素
+        # is an article, not a count
+        return [f for f in found if not _YEAR.match(f) and not _ONE.fullmatch(f)
+                and (duration or not _MONTH_OR_DAY.fullmatch(f))]
     if kind not in _TAGS:
         return []
     words = tagged(sentence) if tags is None else tags

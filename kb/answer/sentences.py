@@ -53,7 +53,7 @@ OTHER_LANGUAGE_COVERAGE_WEIGHT = 0.6
 # on DRCD dev, whose paragraphs have no headings, no first quoted sentence changed (164 sentences ask).
 INTRODUCING_DISCOUNT = 0.7
 _ASKS = re.compile(r"[?？][」』”’\"'）)】\s]*$")
-_DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|\bhow long\b|\bhow many (years|months|days)\b")
+_DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|多少日|\bhow long\b|\bhow many (years|months|days)\b")
 # A sentence that opens on 他/他们/其/该/此… refers back to the one before it; others stand alone.
 ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前者|后者)")
 # A sentence opening on 这种「X」 (这种「财政主导」的格局…) goes on about X from the sentence before it.
