@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from kb.config import Settings
-from kb.records import Answer, Article, Document, Hit, IngestResult, Passage
+from kb.records import Answer, Article, Document, Hit, IngestResult, Passage, Progress
 
 if TYPE_CHECKING:
     from kb.ingest.subscriptions import FeedUpdate
 
-Progress = Callable[[int, int, IngestResult], None]
 BATCH_ARTICLES = 64  # see kb.ingest.pipeline
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 # The scripts kb reads and answers in: Simplified, Traditional (Taiwan), Traditional (Hong Kong).
 SCRIPTS = ("hans", "hant", "hant-hk")
@@ -179,3 +180,7 @@ class IngestResult:
             "code": self.code,
             "kept": self.kept,
         }
+
+
+# Called after each input of an ingestion: (inputs done, inputs in all, that input's result).
+Progress = Callable[[int, int, IngestResult], None]

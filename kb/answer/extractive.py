@@ -149,12 +149,12 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
     parts = []
 
     def quote(hit: Hit, start: int, end: int) -> str:
-        key = (hit.passage.id, start)
+        key, text = (hit.passage.id, start), hit.passage.text[start:end].strip()
         # quoted already: a chosen sentence that is also an item of a list quoted before it, or the same sentence
         # in the passage overlapping this one
-        if key in numbers or hit.passage.text[start:end].strip() in quoted_texts:
+        if key in numbers or text in quoted_texts:
             return ""
-        quoted_texts.add(hit.passage.text[start:end].strip())
+        quoted_texts.add(text)
         numbers[key] = len(citations) + 1
         citations.append(citation_for(numbers[key], hit, start, end))
         cite = citations[numbers[key] - 1]

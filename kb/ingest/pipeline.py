@@ -13,10 +13,9 @@ from typing import Callable, Iterable, Iterator
 
 from kb.ingest.build import article_head, cut_article
 from kb.ingest.errors import IngestError
-from kb.records import Article, Document, IngestResult, Passage
+from kb.records import Article, Document, IngestResult, Passage, Progress
 from kb.text import passage_sentences
 
-Progress = Callable[[int, int, IngestResult], None]
 Loader = tuple[str, Callable[[], Document]]  # (where it comes from, a call that reads it)
 
 BATCH_ARTICLES = 64

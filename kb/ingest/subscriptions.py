@@ -6,14 +6,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Callable
 
-from kb.records import IngestResult
+from kb.records import IngestResult, Progress
 
 if TYPE_CHECKING:
     from kb.config import Settings
     from kb.ingest.pipeline import Ingestion
     from kb.store import Store
-
-Progress = Callable[[int, int, IngestResult], None]
 
 
 @dataclass

@@ -100,9 +100,9 @@ def search(store, embedder, question: Question, *, k: int = 5, mode: str = "hybr
         chosen.update((pid, fused[pid]) for pid, _ in keyword[:KEYWORD_RERANK])
         texts = store.get_passages(list(chosen))
         weights = question.token_weights
-        figure = FIGURE_WEIGHT if question.kind == "quantity" else 0.0
+        asks_figure = question.kind == "quantity"
         rescored = [(pid, (score + rerank_weight * best_sentence_coverage(weights, texts[pid].text)
-                           + figure * bool(figure and FIGURE.search(texts[pid].text)))
+                           + (FIGURE_WEIGHT if asks_figure and FIGURE.search(texts[pid].text) else 0.0))
                      / (1 + rerank_weight)) for pid, score in chosen.items() if pid in texts]
         ranked = sorted(rescored, key=lambda item: -item[1]) + [item for item in ranked if item[0] not in chosen]
     top = ranked[:k]

@@ -226,8 +226,8 @@ def _chinese_words(tokens: list[str], store) -> tuple[list[str], list[str]]:
             whole = next((pieces[w] for w in words if len(pieces[w]) > 1 and all(frequencies.get(p) for p in pieces[w])),
                          [])
             chosen += whole
-            # mortgage: 按揭, a market term no passage holds in any of the word's senses
-            missing += [] if whole else [w for w in words if w in terms][:1]
+            if not whole:  # mortgage: 按揭, a market term no passage holds in any of the word's senses
+                missing += [w for w in words if w in terms][:1]
     return list(dict.fromkeys(w for w in chosen if w not in tokens)), missing
 
 
