@@ -2,8 +2,9 @@
 people, organisations and places, definitions, reasons, methods, comparisons.
 
 `entities(kind, sentence)` lists the candidate answers a sentence holds for a question of that kind
-(numbers and dates by pattern, names by jieba's part-of-speech tags: nr, nt, ns), and `cues` says
-whether it reads like the answer to a definition, reason, method or comparison question.
+(numbers and dates by pattern, names by jieba's part-of-speech tags: nr, nt, ns; for a question asking which
+one of a sort, words naming one: `asked_sort`), `cues` says whether it reads like the answer to a definition,
+reason, method or comparison question, and `beside_asked` names the question's words next to what it asks.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 from typing import Iterable, Optional
 
 from kb.text import tagged
+from kb.text.tokens import question_tags
 
 _NUMBER = r"(?:\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿半几]+)"
 _UNIT = (r"(?:美元|美金|元|人民币|欧元|日元|英镑|%|％|个百分点|个?基点|bp|倍|盎司|吨|桶|人|名|位|家|个|种|次|项|条|座|所|"
@@ -82,6 +84,64 @@ EVIDENCE_KINDS = ("quantity", "time")
 Tags = Optional[tuple[tuple[str, str], ...]]
 
 
+# 哪一个条约, 什么战争, 哪种气候: a question of no other kind asking which thing of a named sort is answered by a
+# word naming one of that sort (巴黎条约, 甲午战争, 热带季风气候); a book, law or work also by a title in 《》.
+_WHICH = ("什么", "何种", "哪")
+_UNSORTED = frozenset("东西 事 事情 地方 时 时候 时间 边 人 方面 情形 情况 部分 方式 方法 原因 意思 名字 名称 作用 角色 "
+                      "内容 问题 结果 影响 特点 特色 目的 功能 关系 地位 样子 程度 状态 条件 过程".split())
+_TITLED = frozenset("书 著作 作品 经典 经 小说 电影 影片 法律 法 法令 条约 诗 歌 歌曲 专辑 报纸 杂志 刊物 文献 典籍 剧 戏剧".split())
+_TITLE = re.compile(r"《[^》]{1,30}》")
+_MEASURE_WORDS = frozenset("个 本 部 首 条 座 支 位 家 间 门 种 类 项 件 场 次 所 片 块 只 名 届".split())  # jieba tags 本 of 哪本 r
+
+
+def _asked_phrase(words) -> tuple[int, int, str | None] | None:
+    """Where a question's asking words are among its (word, tag) pairs: their first and past-the-last index, and the
+    noun they ask which one of (哪一个条约, 什么交通工具), if any."""
+    for index, (word, _) in enumerate(words):
+        if word in _WHICH or word.startswith("哪"):
+            after = index + 1
+            while after < len(words) and (words[after][1] in ("m", "q") or words[after][0] in _MEASURE_WORDS):
+                after += 1
+            if after < len(words) and (words[after][1].startswith("n") or words[after][1] == "l"):
+                return index, after + 1, words[after][0]
+            rest = word[1:].lstrip("一个些") if word.startswith("哪") else ""
+            return index, after, rest or None
+        if _ASKING.match(word):
+            return index, index + 1, None
+    return None
+
+
+def asked_sort(question: str) -> str | None:
+    """The sort of thing a (normalised) question asks which one of (哪一个条约 -> 条约, 什么战争 -> 战争), unless
+    the word says nothing of what answers it (东西, 地方, 方面)."""
+    phrase = _asked_phrase(question_tags(question))
+    sort = phrase[2] if phrase else None
+    return sort if sort and sort not in _UNSORTED else None
+
+
+_FUNCTION = frozenset("是 的 了 为 在 由 被 把 将 与 和 及 或 于 从 到 对 以 之 也 都 又 还 就 有 会 要 能 可 其 所 而 着 过 吗 呢 啊".split())
+# words that say nothing of what stands beside them (通过 of RMP通过哪两条渠道): no neighbour on their side
+_LOOSE = frozenset("通过 经过 根据 按照 依照 关于 对于 属于".split())
+_ASKING = re.compile(r"^(?:谁|何|多少|几|怎|如何|为什么|为何)")
+
+
+def beside_asked(question: str) -> list[str]:
+    """The words of a (normalised) question just before and just after what it asks (输给 of 输给哪一队): the
+    answer stands beside them in the sentence that gives it."""
+    words = question_tags(question)
+    phrase = _asked_phrase(words)
+    if phrase is None:
+        return []
+    start, end, _ = phrase
+    found = []
+    for step, at in ((-1, start - 1), (1, end)):
+        while 0 <= at < len(words) and (words[at][0] in _FUNCTION or not _WORDLIKE.fullmatch(words[at][0])):
+            at += step
+        if 0 <= at < len(words) and len(words[at][0]) > 1 and words[at][0] not in _LOOSE:
+            found.append(words[at][0])
+    return found
+
+
 def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None, asked: str = "") -> list[str]:
     """Candidate answers of `kind` in a (Simplified) sentence, in order of appearance; `tags`: the
     sentence's (word, part-of-speech) pairs when they are at hand (stored with the passage). What the
@@ -90,6 +150,15 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
     found = _entities(kind, sentence, duration, tags)
     if not asked:
         return found
+    if kind == "other":
+        sort = asked_sort(asked)
+        if sort:
+            words = tagged(sentence) if tags is None else tags
+            found = _compounds(sort, words)
+            if len(sort) == 2:
+                found += [w for w, flag in words if flag.startswith("n") and len(w) > 1 and w != sort
+                          and w[-1] in sort and w not in found]
+            found += [t for t in _TITLE.findall(sentence) if t not in found] if sort in _TITLED else []
     head = _HEAD.search(asked) if kind in ("place", "organisation") else None
     if head:
         words = tagged(sentence) if tags is None else tags
@@ -188,7 +257,7 @@ def holds(kind: str, sentence: str, duration: bool = False, tags: Tags = None, t
     if kind == "person":
         return bool(entities("person", sentence, tags=tags, asked=asked)
                     or entities("organisation", sentence, tags=tags, asked=asked))
-    if kind in SHORT_KINDS:
+    if kind in SHORT_KINDS or (kind == "other" and asked_sort(asked)):
         return bool(entities(kind, sentence, duration, tags, asked))
     if kind in _CUES:
         return cues(kind, sentence, terms)
