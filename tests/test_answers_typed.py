@@ -469,5 +469,11 @@ def test_the_answer_stands_beside_the_words_around_what_is_asked(seed_kb):
 
     assert kinds.beside_asked("溜马队第一次进入nba总决赛,但是却输给哪一队?") == ["输给"]
     assert kinds.beside_asked("斯蒂芬·米兰是由哪位总统提名的?") == ["米兰", "提名"]
+    assert kinds.beside_asked("宁王的本名是?") == ["本名"]  # what is asked is left off the end
+    # 称为什么 asks a name, not a reason (为什么 within it)
+    from kb.retrieve.question import expected_kind
+
+    assert expected_kind("这种复杂的轨道共振被称为什么?") != "reason"
+    assert expected_kind("美联储为什么要结束qt?") == "reason"
     answer = seed_kb.ask("债务货币化的闭环引发了哪两方面的担忧?", use_llm=False)  # eval/typed.jsonl
     assert "央行独立性" in answer.citations[0].sentence, answer.text

@@ -108,7 +108,11 @@ def _asked_phrase(words) -> tuple[int, int, str | None] | None:
             return index, after, rest or None
         if _ASKING.match(word):
             return index, index + 1, None
-    return None
+    # 宁王的本名是? / 这种书体被称为?: what is asked is left off the end
+    end = len(words)
+    while end and not _WORDLIKE.search(words[end - 1][0]):
+        end -= 1
+    return (end, end, None) if end < len(words) and words[end - 1][0] in _ENDS_ON else None
 
 
 def asked_sort(question: str) -> str | None:
@@ -121,6 +125,7 @@ def asked_sort(question: str) -> str | None:
 
 _FUNCTION = frozenset("是 的 了 为 在 由 被 把 将 与 和 及 或 于 从 到 对 以 之 也 都 又 还 就 有 会 要 能 可 其 所 而 着 过 吗 呢 啊".split())
 # words that say nothing of what stands beside them (通过 of RMP通过哪两条渠道): no neighbour on their side
+_ENDS_ON = frozenset("是 为 称为 称之为 之为 叫 叫做 称作 名为 于 在 由 自 有 包括".split())
 _LOOSE = frozenset("通过 经过 根据 按照 依照 关于 对于 属于".split())
 _ASKING = re.compile(r"^(?:谁|何|多少|几|怎|如何|为什么|为何)")
 
