@@ -27,17 +27,21 @@ _FACT_FIELDS = (
     ("author", re.compile(r"谁|哪位|何人|\bwho\b")),  # 本文是谁发表的? asks who, not when
     # 文章发布在哪个网站? and "Where was this article published?" ask where, not when
     ("source", re.compile(r"哪个?家?(?:网站|平台|媒体|网)|来自|出自|来源于|转载自|\bwhere\b")),
-    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|几日|几点|日期|时间|发布|发表|发出|发的|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
+    ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|几日|几点|日期|时间|发布|发表|发出|发的"
+                             r"|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
                              r"|\bposted\b")),
     ("author", re.compile(r"作者|\bauthor\b|\bwrote\b|\bwritten\b")),
     ("source", re.compile(r"来源|出处|媒体|网站|平台|哪家|\bsource\b|\boutlet\b|\bpublication\b|\b(?:web)?site\b|\bplatform\b")),
     ("title", re.compile(r"标题|题目|\btitle\b")),
+    ("published", re.compile(r"哪一?年|哪一?个?月|刊出|刊登|刊载|登出")),  # 标题问的是哪一年…: the title's year
     ("url", re.compile(r"链接|网址|\blink\b|\burl\b")),
 )
 # Questions about an author or an article that ask for something no record holds (age, other works).
 _NOT_A_FIELD = re.compile(r"年龄|几岁|多大年纪|还写过|其他文章|别的文章|\bhow old\b|\bage\b|\bother (articles|pieces)\b")
-_ARTICLE_TIME_CLAUSE = re.compile(r"\b(?:when|as|at the time|by the time) (?:this|the) (?:article|piece|text|post) "
-                                  r"(?:was|is|had been) (?:written|published|posted)\b|在(?:这篇)?(?:文章|本文)(?:发布|发表|写作)(?:时(?!间)|之时|的时候)")
+_ARTICLE_TIME_CLAUSE = re.compile(
+    r"\b(?:when|as|at the time|by the time|after|before|since) (?:this|the) (?:article|piece|text|post) "
+    r"(?:(?:was|is|had been) (?:written|published|posted)|came out|come out|appeared|was released)\b"
+    r"|在?(?:这篇)?(?:文章|本文)(?:发布|发表|写作|刊出)(?:时(?!间)|之时|的时候|后|之后|以后|前|之前)")
 # The word before 多少/多大/几… in a question asking an amount names what is measured (总额 of 准备金总额目前
 #是多少); the words between that say nothing of it are skipped.
 _HOW_MUCH = re.compile(r"^(?:多少|多大|多高|多长|多久|多重|多远|几)")
