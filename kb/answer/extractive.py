@@ -20,7 +20,7 @@ from typing import Callable
 
 from kb.answer import evidence, extremes, kinds, lists
 from kb.answer.render import citation_for, in_script, no_answer_text
-from kb.answer.sentences import ANAPHOR, KEEP_RATIO, LEANS_BACK, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
+from kb.answer.sentences import ANAPHOR, KEEP_RATIO, THEY, ScoredSentence, SentenceScores, meanings, score_sentences
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
 from kb.text import LIST_ITEM, convert, synonyms
@@ -171,7 +171,7 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         context = item.leans_on and not any(c.hit is item.hit and c.start == item.leans_on[0] for c in chosen[:at])
         # a sentence holding what is asked refers back by any pronoun; one that holds nothing leans only by 他们
         own = item.hit.passage.text[item.start:item.end]
-        refers = LEANS_BACK.match(own) or (ANAPHOR if item.holds else THEY).match(own)
+        refers = item.leans_back or (ANAPHOR if item.holds else THEY).match(own)
         # an item or sub-item holding the amount or date a sub-item lacks answers; the sub-item describes it
         # (not a name: jieba tags words of an item's title as names, 休克 of 流动性休克)
         block = question.kind in kinds.EVIDENCE_KINDS and item.leans_on is not None and (

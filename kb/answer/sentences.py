@@ -98,6 +98,7 @@ class ScoredSentence:
     parent: tuple[int, int] | None = None  # the line it is indented under (an item, for its sub-items)
     siblings: tuple[tuple[int, int], ...] = ()  # the other sub-items of its item
     extreme: bool = False  # of the list item with the extreme figure a superlative question asks for
+    leans_back: bool = False  # opens on 这与/例如… (LEANS_BACK): says something of the sentence before it
 
 
 class SentenceScores(list):
@@ -133,7 +134,7 @@ class SentenceScores(list):
             kind, passage = self.question.kind, sentence.hit.passage
             own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
             holds = kinds.holds(kind, own, self.duration, tags, self.defined, self.question.text)
-            if not holds and kind not in kinds.SHORT_KINDS and sentence.previous and LEANS_BACK.match(own):
+            if not holds and kind not in kinds.SHORT_KINDS and sentence.previous and sentence.leans_back:
                 sentence.leans_on = sentence.previous
             this = _THIS_TERM.match(own) if kind == "definition" and not holds and sentence.previous else None
             if this and any(own[this.end():].lstrip("「『“\"").lower().startswith(term.lower()) for term in self.defined):
@@ -237,6 +238,7 @@ def score_sentences(question: Question, hits: list[Hit],
             chosen_item = bool(extreme) and any(sentence.strip() in item for item in extreme.get(hit.article.id, ()))
             base += EXTREME_WEIGHT * chosen_item
             scored.append(ScoredSentence(hit, start, end, base, coverage, own=own, base=base, extreme=chosen_item,
+                                         leans_back=bool(LEANS_BACK.match(sentence)),
                                          previous=previous if same_line else None, introduces=introduces,
                                          earlier=earlier if same_line and previous_refers else None,
                                          parent=lines[line].parent if lines else None,
