@@ -53,7 +53,9 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
     assert seed_kb.read("这篇文章是哪一年哪个月刊登的?").fact == "published"
     assert seed_kb.read("这篇文章的标题问的是哪一年市场会如何巨变?").fact == "title"
     assert seed_kb.read("How did stocks react in the week after the article came out?").kind != "article_fact"
-    assert seed_kb.read("文章发布后一周美股怎么走?").kind != "article_fact"
+    assert seed_kb.read("本文发布后一周美股涨了多少?").kind != "article_fact"
+    for question in ("这篇文章发布的时候是几点?", "本文发表时是哪一天?", "这篇文章发布后被谁转载了?"):
+        assert seed_kb.read(question).kind == "article_fact", question
 
 
 def test_a_question_about_the_whole_article_is_answered_from_the_article(seed_kb):
@@ -481,5 +483,8 @@ def test_the_answer_stands_beside_the_words_around_what_is_asked(seed_kb):
 
     assert expected_kind("这种复杂的轨道共振被称为什么?") != "reason"
     assert expected_kind("美联储为什么要结束qt?") == "reason"
+    assert expected_kind("合作为什么破裂?") == "reason"  # 作为 is no verb here
+    assert kinds.asked_sort("哪怕利率上升,银行也会买什么资产?") == "资产"
+    assert kinds.beside_asked("这家公司在哪里上市?") == ["公司", "上市"] and kinds.asked_sort("这家公司在哪里上市?") is None
     answer = seed_kb.ask("债务货币化的闭环引发了哪两方面的担忧?", use_llm=False)  # eval/typed.jsonl
     assert "央行独立性" in answer.citations[0].sentence, answer.text

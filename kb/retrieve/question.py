@@ -33,7 +33,8 @@ _FACT_FIELDS = (
     ("author", re.compile(r"作者|\bauthor\b|\bwrote\b|\bwritten\b")),
     ("source", re.compile(r"来源|出处|媒体|网站|平台|哪家|\bsource\b|\boutlet\b|\bpublication\b|\b(?:web)?site\b|\bplatform\b")),
     ("title", re.compile(r"标题|题目|\btitle\b")),
-    ("published", re.compile(r"哪一?年|哪一?个?月|刊出|刊登|刊载|登出")),  # 标题问的是哪一年…: the title's year
+    # after the title's: "这篇文章的标题问的是哪一年…" asks the title, "哪一年哪一个月刊出的" the date
+    ("published", re.compile(r"哪一?年|哪一?个?月|刊出|刊登|刊载|登出")),
     ("url", re.compile(r"链接|网址|\blink\b|\burl\b")),
 )
 # Questions about an author or an article that ask for something no record holds (age, other works).
@@ -41,7 +42,8 @@ _NOT_A_FIELD = re.compile(r"年龄|几岁|多大年纪|还写过|其他文章|�
 _ARTICLE_TIME_CLAUSE = re.compile(
     r"\b(?:when|as|at the time|by the time|after|before|since) (?:this|the) (?:article|piece|text|post) "
     r"(?:(?:was|is|had been) (?:written|published|posted)|came out|come out|appeared|was released)\b"
-    r"|在?(?:这篇)?(?:文章|本文)(?:发布|发表|写作|刊出)(?:时(?!间)|之时|的时候|后|之后|以后|前|之前)")
+    r"|在(?:这篇)?(?:文章|本文)(?:发布|发表|写作)(?:时(?!间)|之时|的时候)"
+    r"|(?:这篇)?(?:文章|本文)(?:发布|发表|刊出)(?:后|之后|以后)(?![^，。？?]{0,3}(?:被|谁|哪|几|多久))")
 # The word before 多少/多大/几… in a question asking an amount names what is measured (总额 of 准备金总额目前
 #是多少); the words between that say nothing of it are skipped.
 _HOW_MUCH = re.compile(r"^(?:多少|多大|多高|多长|多久|多重|多远|几)")
