@@ -9,6 +9,7 @@ reason, method or comparison question, and `beside_asked` names the question's w
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from kb.text import tagged
@@ -87,7 +88,8 @@ Tags = Optional[tuple[tuple[str, str], ...]]
 # 哪一个条约, 什么战争, 哪种气候: a question of no other kind asking which thing of a named sort is answered by a
 # word naming one of that sort (巴黎条约, 甲午战争, 热带季风气候); a book, law or work also by a title in 《》.
 _WHICH = ("什么", "何种")  # and words beginning with 哪 (哪个, 哪类, 哪国), but not these:
-_NOT_ASKING_WHICH = frozenset("哪怕 哪里 哪儿 哪样".split())
+_ASKING_WHERE = frozenset("哪里 哪儿 哪样".split())  # ask, but of no sort
+_NOT_ASKING_WHICH = _ASKING_WHERE | {"哪怕"}
 _UNSORTED = frozenset("东西 事 事情 地方 时 时候 时间 边 人 方面 情形 情况 部分 方式 方法 原因 意思 名字 名称 作用 角色 "
                       "内容 问题 结果 影响 特点 特色 目的 功能 关系 地位 样子 程度 状态 条件 过程".split())
 _TITLED = frozenset("书 著作 作品 经典 经 小说 电影 影片 法律 法 法令 条约 诗 歌 歌曲 专辑 报纸 杂志 刊物 文献 典籍 剧 戏剧".split())
@@ -107,7 +109,7 @@ def _asked_phrase(words) -> tuple[int, int, str | None] | None:
                 return index, after + 1, words[after][0]
             rest = word[1:].lstrip("一个些") if word.startswith("哪") else ""
             return index, after, rest or None
-        if _ASKING.match(word) or word in _NOT_ASKING_WHICH - {"哪怕"}:
+        if _ASKING.match(word) or word in _ASKING_WHERE:
             return index, index + 1, None
     # 宁王的本名是? / 这种书体被称为?: what is asked is left off the end
     end = len(words)
@@ -116,6 +118,7 @@ def _asked_phrase(words) -> tuple[int, int, str | None] | None:
     return (end, end, None) if end and words[end - 1][0] in _ENDS_ON else None
 
 
+@lru_cache(maxsize=64)  # asked of every sentence a question's answer weighs
 def asked_sort(question: str) -> str | None:
     """The sort of thing a (normalised) question asks which one of (哪一个条约 -> 条约, 什么战争 -> 战争), unless
     the word says nothing of what answers it (东西, 地方, 方面)."""
@@ -158,20 +161,18 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
     found = _entities(kind, sentence, duration, tags)
     if not asked:
         return found
-    if kind == "other":
-        sort = asked_sort(asked)
-        if sort:
-            words = tagged(sentence) if tags is None else tags
-            found = _compounds(sort, words)
-            if len(sort) == 2:
-                # 梵语 for 语言, 新教 for 宗教: a word ending in either character of the sort. Loose (纽约 passes for 条约),
-                # yet measured: DRCD dev answer@1 +5 questions over compounds of the whole sort alone
-                found += [w for w, flag in words if flag.startswith("n") and len(w) > 1 and w != sort
-                          and w[-1] in sort and w not in found]
-            found += [t for t in _TITLE.findall(sentence) if t not in found] if sort in _TITLED else []
+    sort = asked_sort(asked) if kind == "other" else None
     head = _HEAD.search(asked) if kind in ("place", "organisation") else None
+    words = (tagged(sentence) if tags is None else tags) if sort or head else ()
+    if sort:
+        found = _compounds(sort, words)
+        if len(sort) == 2:
+            # 梵语 for 语言, 新教 for 宗教: a word ending in either character of the sort. Loose (纽约 passes for 条约),
+            # yet measured: DRCD dev answer@1 +5 questions over compounds of the whole sort alone
+            found += [w for w, flag in words if flag.startswith("n") and len(w) > 1 and w != sort
+                      and w[-1] in sort and w not in found]
+        found += [t for t in _TITLE.findall(sentence) if t not in found] if sort in _TITLED else []
     if head:
-        words = tagged(sentence) if tags is None else tags
         found += [c for c in _compounds(head.group(1), words) if c not in found]
     asked = re.sub(r"\s+", "", asked.lower())
     return [f for f in found if re.sub(r"\s+", "", f.lower()) not in asked
