@@ -169,6 +169,17 @@ def test_a_name_said_with_a_synonym_is_not_missing(seed_kb):
     assert not answer.abstained and any("2025年12月1日" in c.passage for c in answer.citations)
 
 
+def test_a_year_no_passage_holds_is_missing(seed_kb):
+    # The article speaks of 2022 to 2026: a question about another year is about a time the store says nothing of,
+    # whatever it shares with the article's words.
+    for question, year in (("2024年美联储每月购买多少短期国库券?", "2024"),
+                           ("What did the Fed do to its balance sheet in 2019?", "2019")):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert answer.abstained and any(year in w for w in answer.warnings), (question, answer.warnings)
+    answer = seed_kb.ask("美联储从2022年6月开始缩表,缩了多少?", use_llm=False)
+    assert not answer.abstained and "2.4万亿美元" in answer.text, answer.text
+
+
 @pytest.fixture(scope="module")
 def drcd_half(tmp_path_factory):
     """A store holding every other article of the DRCD slice: the others' questions have no answer there."""

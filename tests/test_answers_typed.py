@@ -164,6 +164,18 @@ def test_a_question_asking_what_each_item_has_quotes_every_item(seed_kb):
     assert expected_kind("美联储是在2025年的哪一季做出这个决定的?") == "time"
 
 
+def test_what_each_item_tells_is_quoted_under_every_item(seed_kb):
+    # "• 结果:…" stands under each scenario, the third in the next passage: each is quoted after its scenario, in order
+    answer = seed_kb.ask("三种情景下,市场分别会有什么结果?", use_llm=False)
+    sentences = [c.sentence for c in answer.citations]
+    results = [i for i, s in enumerate(sentences) if s.startswith("• 结果")]
+    assert len(results) == 3 and all("情景" + "ABC"[n] in sentences[i - 1] for n, i in enumerate(results)), answer.text
+    assert "温和上涨" in sentences[results[0]] and "剧烈回调" in sentences[results[2]]
+    # unlabelled sub-items, by their place under the item: each scenario's purchases
+    answer = seed_kb.ask("三种情景下美联储每月分别买多少?", use_llm=False)
+    assert all(p in answer.text for p in ("200-300亿美元", "450亿美元以上", "35亿美元")), answer.text
+
+
 def test_a_sentence_stands_under_its_item_and_headings_and_questions_lead_to_answers(seed_kb):
     # "• 结果:回购市场…" stands under "3. 情景C:政策失误…": that item's words are its context, and a
     # question asking which items quotes the item's own sub-items after it, not the next scenario's.

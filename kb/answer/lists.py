@@ -10,6 +10,7 @@ from kb.records import Hit, Passage
 from kb.text import LEAD_IN, LIST_ITEM, sentence_spans
 
 MAX_ITEMS = 6  # list items quoted after a lead-in
+MAX_LABEL = 12  # characters before the colon of a list item's label (结果, 权益策略)
 
 
 def _label_and_rest(line: str) -> tuple[str, str]:
@@ -84,3 +85,74 @@ def items_after(lead: Hit, end: int, following: Callable[[Passage], Passage | No
         # The next passage repeats the last sentence of this one: it starts inside the last item.
         hit, offset = Hit(passage=nxt, article=hit.article, score=hit.score), 0
     return items
+
+
+def label(line: str) -> str | None:
+    """The label of a list item's line that names what it tells ("• 结果:股市温和上涨…" -> 结果), if it has one."""
+    label, rest = _label_and_rest(line)
+    return label if rest and 0 < len(label) <= MAX_LABEL else None
+
+
+def parallel_sub_items(hit: Hit, start: int, following: Callable[[Passage], Passage | None] | None
+                       ) -> list[tuple[Hit, tuple[int, int], tuple[int, int]]]:
+    """For the sub-item holding text[start] ("• 结果:风险资产出现「融涨」…" under "2. 情景B:…"), the sub-item that
+    tells the same under each item of its list ("• 结果:股市温和上涨…" under 情景A, "• 结果:回购市场…" under 情景C),
+    each as (hit, the item's span, the sub-item's span), in order, itself among them: the one with the same label,
+    or, unlabelled, at the same place among its item's sub-items. The list is read from the first of its items in the passage on, and into the next passage
+    when it runs on. Empty unless at least two items tell it."""
+    text = hit.passage.text
+    lines = _lines(text)
+    at = next((i for i, (s, e) in enumerate(lines) if s <= start < e + 1), None)
+    if at is None or not LIST_ITEM.match(text[slice(*lines[at])]):
+        return []
+    depth = _depth(text, lines[at])
+    parent = next((i for i in range(at - 1, -1, -1) if text[slice(*lines[i])].strip()
+                   and _depth(text, lines[i]) < depth), None)
+    if parent is None or not LIST_ITEM.match(text[slice(*lines[parent])]):
+        return []
+    item_depth = _depth(text, lines[parent])
+    named = label(text[slice(*lines[at])])
+    place = sum(1 for i in range(parent + 1, at) if _depth(text, lines[i]) == depth)
+    first = parent  # the first item of the list in this passage
+    for i in range(parent - 1, -1, -1):
+        line = text[slice(*lines[i])]
+        if not line.strip() or not LIST_ITEM.match(line) or _depth(text, lines[i]) < item_depth:
+            break
+        if _depth(text, lines[i]) == item_depth:
+            first = i
+    found: list[tuple[Hit, tuple[int, int], tuple[int, int]]] = []
+    item, place_at = None, 0
+    for continuation in (False, True):
+        for index in range(first, len(lines)) if not continuation else range(len(lines)):
+            line = text[slice(*lines[index])]
+            if not line.strip():
+                continue
+            if not LIST_ITEM.match(line) or _depth(text, lines[index]) < item_depth:
+                return found if len(found) > 1 else []
+            line_depth = _depth(text, lines[index])
+            if line_depth == item_depth:
+                item, place_at = (lines[index][0] + line_depth, lines[index][1]), 0
+            elif line_depth == depth and item:
+                if (label(line) == named) if named else place_at == place:
+                    found.append((hit, item, (lines[index][0] + line_depth, lines[index][1])))
+                place_at += 1
+        nxt = following(hit.passage) if following and not continuation else None
+        if nxt is None:
+            break
+        # the next passage repeats the last sentence of this one, its indent lost: read from the line after it
+        hit = Hit(passage=nxt, article=hit.article, score=hit.score)
+        text, lines, item = nxt.text, _lines(nxt.text)[1:], None
+    return found if len(found) > 1 else []
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans, at = [], 0
+    for line in text.split("\n"):
+        spans.append((at, at + len(line)))
+        at += len(line) + 1
+    return spans
+
+
+def _depth(text: str, span: tuple[int, int]) -> int:
+    line = text[span[0]:span[1]]
+    return len(line) - len(line.lstrip())
