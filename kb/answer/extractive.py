@@ -4,12 +4,12 @@
 A pronoun sentence brings the sentence it leans on, a sub-item the item or sub-item holding the amount
 or date it lacks (quoted first), a lead-in that ends with a colon the list items after it, for a
 question asking which items, an item its sub-items, for one asking what each item has (分别), the list's
-items, and for a superlative (kb.answer.extremes), the item it asks for with its sub-item. Where the question asks which
+items (or, where the best sentence is a sub-item, the like sub-item under every item), and for a superlative (kb.answer.extremes), the item it asks for with its sub-item. Where the question asks which
 year and the first sentence names one year the question does not, the answer leads with it
 (`Answer.short`): the one short answer measured reliable enough to show.
 
 It abstains, showing the nearest passages instead, when the evidence does not hold the answer: a
-name or domain term of the question is in no retrieved and no stored passage, the content words
+name, domain term or year of the question is in no retrieved and no stored passage, the content words
 are barely covered, no well-covered sentence holds anything of the expected kind, or the evidence
 as a whole is too weak by a fitted, measured model (kb.answer.evidence).
 """
