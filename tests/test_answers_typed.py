@@ -274,8 +274,13 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
                      # it grows (a sentence holding the amount must hold something of the question itself)
                      "维护派要抵消流通货币的自然增长,那流通货币一年会增长多少?",
                      # the one sentence naming 斯蒂芬·米兰 names nobody else: who nominated him is not said
-                     "是谁提名斯蒂芬·米兰出任美联储理事的?"):
+                     "是谁提名斯蒂芬·米兰出任美联储理事的?",
+                     # the amounts in 万亿美元 are the balance sheet's: no sentence holding one says anything of
+                     # reserves or primary dealers (万亿 and 美元 are the amount's own words, not what it is about)
+                     "银行准备金现在还有多少万亿美元?", "一级交易商持有多少万亿美元的国债库存?"):
         assert seed_kb.ask(question, use_llm=False).abstained, question
+    answer = seed_kb.ask("QT期间有多少万亿美元的流动性从市场中消失?", use_llm=False)
+    assert not answer.abstained and "2.4万亿美元" in answer.citations[0].sentence, answer.text
     # asked who stands with a person the article does speak of, it answers (马克·卡巴纳 of 美国银行)
     answer = seed_kb.ask("马克·卡巴纳在哪家银行当策略师?", use_llm=False)
     assert not answer.abstained and "美国银行" in answer.citations[0].sentence, answer.text
