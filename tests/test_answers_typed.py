@@ -128,6 +128,13 @@ def test_an_english_question_is_read_for_what_it_asks_and_the_market_words_it_us
     # a superlative in English names the item as well (scenario: 情景, the word its items' labels share)
     answer = seed_kb.ask("Which scenario does the author think is the most likely?", use_llm=False)
     assert "情景A" in answer.citations[0].sentence, answer.text
+    # which + a word or two + a person's title asks who (which Fed governor), and who is named in the sentence
+    # that "他认为…" leans on
+    assert expected_kind("which fed governor blames the post-crisis rules?") == "person"
+    assert expected_kind("which two private-sector firms does the article cite?") == "list"
+    answer = seed_kb.ask("Which Fed governor says post-crisis regulations force banks to hold far more liquid assets "
+                         "than they need?", use_llm=False)
+    assert "斯蒂芬·米兰" in answer.text, answer.text
 
 
 def test_a_which_year_question_leads_with_the_year(seed_kb):
