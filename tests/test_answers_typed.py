@@ -521,3 +521,14 @@ def test_four_sentences_are_quoted_when_near_enough(seed_kb):
     answer = seed_kb.ask("RMP具体是通过买什么来维持准备金充裕的?", use_llm=False)
     assert len(answer.citations) <= MAX_SENTENCES == 4
     assert "短期国库券" in answer.text, answer.text
+
+
+def test_a_restated_claim_brings_the_sentence_that_says_why(seed_kb):
+    # "这些新发行的国债如海啸般涌入回购市场,需要大量的现金来承接。" restates what is asked about and gives no reason;
+    # the sentence after it does (QT政策已经抽走了系统中的现金)
+    for question in ("为什么新发行的国债涌入回购市场会出问题?",
+                     "Why did the flood of new Treasuries into the repo market cause trouble?"):
+        answer = seed_kb.ask(question, use_llm=False)
+        sentences = [c.sentence for c in answer.citations]
+        assert "抽走了系统中的现金" in sentences[sentences.index(next(s for s in sentences if "如海啸般" in s)) + 1], \
+            answer.text
