@@ -38,8 +38,7 @@ SOURCES_NOTE = "The sources are in Chinese; the answer quotes them as written."
 # A reason, definition or method question whose first quoted sentence holds no cue of its kind (因为, 即, 通过…) may be
 # answered by one that restates what is asked about: the sentence after it in its paragraph goes on to say why,
 # what or how, and is quoted after it. DRCD dev answer_hit 0.9271 -> 0.9279 (+3, none lost; reason alone: +1), CMRC
-# trial 0.825 -> 0.826,
-# typed sets +1 (the fifth blind set's, after its measurement); README "Answers".
+# trial 0.825 -> 0.826, typed sets +1 (the fifth blind set's, after its measurement); README "Answers".
 _GOES_ON = ("reason", "definition", "method")
 _PER_ITEM = re.compile(r"分别|各自|各是|\beach of\b|\brespectively\b")
 _TOTAL = "总全"  # 总规模, 全年: a measure of the whole
