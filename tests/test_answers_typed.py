@@ -532,3 +532,10 @@ def test_a_restated_claim_brings_the_sentence_that_says_why(seed_kb):
         sentences = [c.sentence for c in answer.citations]
         assert "抽走了系统中的现金" in sentences[sentences.index(next(s for s in sentences if "如海啸般" in s)) + 1], \
             answer.text
+
+
+def test_a_sentence_of_the_questions_own_words_brings_the_one_after_it(seed_kb):
+    # "我们可以将当时的货币市场比作一个巨大的水库。" is nearly all the question's words: what it is about follows
+    for question in ("把当时的货币市场比作一个巨大的水库,这个比喻想说什么?", "当时的货币市场比作一个巨大的水库,怎么回事?"):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert "水库" in answer.citations[0].sentence and "「水缸」" in answer.citations[1].sentence, answer.text
