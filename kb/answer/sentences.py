@@ -61,7 +61,7 @@ OTHER_LANGUAGE_COVERAGE_WEIGHT = 0.6
 # hold the answer: 机构投资者). Typed set answer@1 0.794 -> 0.813 (0.5: the same, held-out one answer fewer);
 # on DRCD dev, whose paragraphs have no headings, no first quoted sentence changed (164 sentences ask).
 INTRODUCING_DISCOUNT = 0.7
-_ASKS = re.compile(r"[?？][」』”’\"'）)】\s]*$")
+ASKS = re.compile(r"[?？][」』”’\"'）)】\s]*$")
 _DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|多少日|\bhow long\b|\bhow many (years|months|days)\b")
 # A sentence that opens on 他/他们/其/该/此… refers back to the one before it; others stand alone.
 ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前者|后者)")
@@ -227,7 +227,7 @@ def score_sentences(question: Question, hits: list[Hit],
             base = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * hit.score
             if grams:
                 base += CHARACTER_WEIGHT * sum(1 for g in grams if g in sentence) / len(grams)
-            asks = bool(_ASKS.search(sentence))
+            asks = bool(ASKS.search(sentence))
             base += BESIDE_WEIGHT * any(word in sentence for word in beside)
             # an item over its sub-items ("1. 情景A:软着陆…(机率40%)") that the question names is the subject, not the
             # answer (unless the question asks what it is): its sub-items say what the question asks of it, as a
