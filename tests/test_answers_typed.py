@@ -181,6 +181,9 @@ def test_what_each_item_tells_is_quoted_under_every_item(seed_kb):
     # unlabelled sub-items, by their place under the item: each scenario's purchases
     answer = seed_kb.ask("三种情景下美联储每月分别买多少?", use_llm=False)
     assert all(p in answer.text for p in ("200-300亿美元", "450亿美元以上", "35亿美元")), answer.text
+    # one item asked of (情景B): its own sub-items answer, not every scenario's
+    answer = seed_kb.ask("情景B下美联储的购买规模和市场结果分别是什么?", use_llm=False)
+    assert "融涨" in answer.text and "450亿美元以上" in answer.text and "温和上涨" not in answer.text, answer.text
 
 
 def test_a_sentence_stands_under_its_item_and_headings_and_questions_lead_to_answers(seed_kb):

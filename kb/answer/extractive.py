@@ -52,8 +52,8 @@ _DOTTED_NAME = re.compile(r"([\u4e00-\u9fff]{2})·([\u4e00-\u9fff]{2})")
 # a year the question names (2019年, in 2024) that no passage holds: the store says nothing of that time. On DRCD
 # dev's half stores, unanswerable questions abstained 0.8265 -> 0.8270 (even), answerable ones refused the same
 # (1 of 3,524 refused in the full store: 1755年, the passage says 1750年); README "Answers".
-_YEAR = re.compile(r"(?<![\d.])(1[5-9]\d\d|20\d\d)(?![\d.])")
-_AMOUNT_WORD = re.compile(r"[万亿千百]*(?:美元|元|美金)?|%|％|百分之")
+_YEAR = re.compile(r"(?<![\d.,，])(1[5-9]\d\d|20\d\d)(?![\d.,，]|\s*[万亿千百元点人名位个家%％])")
+_AMOUNT_WORD = re.compile(r"[万亿千百]*(?:[美日欧港澳台]元|元|美金|人民币|英镑)|[万亿千百]+|%|％|百分之")
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 
@@ -189,8 +189,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
 
     # what each item tells (三个情景下股市分别会怎么走?): the best sentence's like under every item, with its item
     parallel = _parallel(question, chosen[0], hits, following)
-    for item_hit, item_span, sub_span in parallel:
-        parts += [quote(item_hit, *item_span), quote(item_hit, *sub_span)]
+    for item_hit, item_span, sub_hit, sub_span in parallel:
+        parts += [quote(item_hit, *item_span), quote(sub_hit, *sub_span)]
     for at, item in enumerate([] if parallel else chosen):
         lead_in = _list_of(question, item) if item is chosen[0] else None
         if lead_in is not None:  # what each item has: the items of the list its best sentence is one of
@@ -255,24 +255,31 @@ def _list_of(question: Question, item: ScoredSentence) -> tuple[int, int] | None
 
 
 def _parallel(question: Question, best: ScoredSentence, hits: list[Hit],
-              following: Callable[[Passage], Passage | None] | None) -> list[tuple[Hit, tuple[int, int], tuple[int, int]]]:
-    """For a question asking what each item has (分别, each of), where the best sentence is a sub-item of a list's
-    item ("• 结果:风险资产出现「融涨」…" under "2. 情景B:…"): the like sub-item of every item of the list, with its
-    item (kb.answer.lists.parallel_sub_items). The list may begin in a passage before the sentence's (passages
-    overlap by a sentence, and one starting on a sub-item has lost the item above it): it is read from each passage
-    of the article holding the sentence or one of the same label, and the longest reading is the list."""
+              following: Callable[[Passage], Passage | None] | None
+              ) -> list[tuple[Hit, tuple[int, int], Hit, tuple[int, int]]]:
+    """For a question asking what each item has (分别, each of) that names none of them, where the best sentence is a
+    sub-item of a list's item ("• 结果:风险资产出现「融涨」…" under "2. 情景B:…"): the like sub-item of every item of
+    the list, with its item (kb.answer.lists.parallel_sub_items). The list may begin in a passage before the
+    sentence's (passages overlap by a sentence, and one starting on a sub-item has lost the item above it): it is
+    read from each passage of the article holding the sentence or one of the same label, and the longest reading
+    that holds the sentence is the list."""
     if not _PER_ITEM.search(question.text):
         return []
     sentence = best.hit.passage.text[best.start:best.end].strip()
     label = lists.label(sentence)
-    longest: list[tuple[Hit, tuple[int, int], tuple[int, int]]] = []
+    same_label = re.compile(r"(?m)^[ \t]*\S+[ \t]*" + re.escape(label) + "[:：]") if label else None
+    longest: list[tuple[Hit, tuple[int, int], Hit, tuple[int, int]]] = []
     for hit in [best.hit] + [h for h in hits if h is not best.hit and h.article.id == best.hit.article.id]:
         text = hit.passage.text
-        starts = [text.find(sentence)] + ([m.start() for m in re.finditer(r"(?m)^\s*\S+\s*" + re.escape(label), text)]
-                                          if label else [])
+        starts = [best.start] if hit is best.hit else [text.find(sentence)]
+        starts += [m.start() for m in same_label.finditer(text)] if same_label else []
         for at in (at for at in starts if at >= 0):
             found = lists.parallel_sub_items(hit, at, following)
-            longest = found if len(found) > len(longest) else longest
+            if len(found) > len(longest) and any(sentence in sub_hit.passage.text[slice(*sub)]
+                                                 for _, _, sub_hit, sub in found):
+                longest = found
+    if any(lists.names_item(question.text, item_hit.passage.text[slice(*item)]) for item_hit, item, _, _ in longest):
+        return []  # one item asked of (情景B下…分别是什么?): its own sub-items answer
     return longest
 
 
@@ -284,7 +291,7 @@ def _echoes(question: Question, sentence: str) -> bool:
 
 
 def _next_sentence(text: str, end: int) -> tuple[int, int] | None:
-    """The sentence after the one ending at `end`, in its line."""
+    """The sentence after the one ending at `end`, in its line (its paragraph), unless it asks."""
     for start, stop in sentence_spans(text):
         if start >= end:
             return (start, stop) if "\n" not in text[end:start] and not ASKS.search(text[start:stop]) else None

@@ -11,6 +11,7 @@ from kb.text import LEAD_IN, LIST_ITEM, sentence_spans
 
 MAX_ITEMS = 6  # list items quoted after a lead-in
 MAX_LABEL = 12  # characters before the colon of a list item's label (结果, 权益策略)
+MAX_PASSAGES = 4  # passages a list is read through
 
 
 def _label_and_rest(line: str) -> tuple[str, str]:
@@ -94,12 +95,12 @@ def label(line: str) -> str | None:
 
 
 def parallel_sub_items(hit: Hit, start: int, following: Callable[[Passage], Passage | None] | None
-                       ) -> list[tuple[Hit, tuple[int, int], tuple[int, int]]]:
+                       ) -> list[tuple[Hit, tuple[int, int], Hit, tuple[int, int]]]:
     """For the sub-item holding text[start] ("• 结果:风险资产出现「融涨」…" under "2. 情景B:…"), the sub-item that
     tells the same under each item of its list ("• 结果:股市温和上涨…" under 情景A, "• 结果:回购市场…" under 情景C),
-    each as (hit, the item's span, the sub-item's span), in order, itself among them: the one with the same label,
-    or, unlabelled, at the same place among its item's sub-items. The list is read from the first of its items in the passage on, and into the next passage
-    when it runs on. Empty unless at least two items tell it."""
+    each as (the item's hit, its span, the sub-item's hit, its span), in order, itself among them: the one with the
+    same label, or, unlabelled, at the same place among its item's sub-items. The list is read from the first of its
+    items in the passage on, and on into the passages after it while it runs on. Empty unless two items tell it."""
     text = hit.passage.text
     lines = _lines(text)
     at = next((i for i, (s, e) in enumerate(lines) if s <= start < e + 1), None)
@@ -112,37 +113,54 @@ def parallel_sub_items(hit: Hit, start: int, following: Callable[[Passage], Pass
         return []
     item_depth = _depth(text, lines[parent])
     named = label(text[slice(*lines[at])])
-    place = sum(1 for i in range(parent + 1, at) if _depth(text, lines[i]) == depth)
+    place = sum(1 for i in range(parent + 1, at) if text[slice(*lines[i])].strip() and _depth(text, lines[i]) == depth)
     first = parent  # the first item of the list in this passage
     for i in range(parent - 1, -1, -1):
         line = text[slice(*lines[i])]
-        if not line.strip() or not LIST_ITEM.match(line) or _depth(text, lines[i]) < item_depth:
+        if not line.strip():
+            continue
+        if not LIST_ITEM.match(line) or _depth(text, lines[i]) < item_depth:
             break
         if _depth(text, lines[i]) == item_depth:
             first = i
-    found: list[tuple[Hit, tuple[int, int], tuple[int, int]]] = []
-    item, place_at = None, 0
-    for continuation in (False, True):
-        for index in range(first, len(lines)) if not continuation else range(len(lines)):
+    found: list[tuple[Hit, tuple[int, int], Hit, tuple[int, int]]] = []
+    item: tuple[Hit, tuple[int, int]] | None = None
+    place_at, passages = 0, 0
+    # a passage's first line has lost its indent: an item or a sub-item is told by its mark (1. or •)
+    marks = {_mark(text[slice(*lines[parent])]): item_depth, _mark(text[slice(*lines[at])]): depth}
+    while True:
+        for index in range(first, len(lines)):
             line = text[slice(*lines[index])]
             if not line.strip():
                 continue
-            if not LIST_ITEM.match(line) or _depth(text, lines[index]) < item_depth:
-                return found if len(found) > 1 else []
             line_depth = _depth(text, lines[index])
+            if passages and index == 0 and LIST_ITEM.match(line):
+                line_depth = marks.get(_mark(line), -1)
+            if not LIST_ITEM.match(line) or line_depth < item_depth or len(found) == MAX_ITEMS:
+                return found if len(found) > 1 else []
+            span = (lines[index][0] + _depth(text, lines[index]), lines[index][1])
             if line_depth == item_depth:
-                item, place_at = (lines[index][0] + line_depth, lines[index][1]), 0
+                item, place_at = (hit, span), 0
             elif line_depth == depth and item:
                 if (label(line) == named) if named else place_at == place:
-                    found.append((hit, item, (lines[index][0] + line_depth, lines[index][1])))
+                    found.append((*item, hit, span))
                 place_at += 1
-        nxt = following(hit.passage) if following and not continuation else None
+        passages += 1
+        nxt = following(hit.passage) if following and passages < MAX_PASSAGES else None
         if nxt is None:
             break
-        # the next passage repeats the last sentence of this one, its indent lost: read from the line after it
+        last = next((text[slice(*span)].strip() for span in reversed(lines) if text[slice(*span)].strip()), "")
         hit = Hit(passage=nxt, article=hit.article, score=hit.score)
-        text, lines, item = nxt.text, _lines(nxt.text)[1:], None
+        text, lines = nxt.text, _lines(nxt.text)
+        # a passage may open on the last line of the one before, its indent lost: that line is read already
+        first = 1 if lines and text[slice(*lines[0])].strip() == last else 0
     return found if len(found) > 1 else []
+
+
+def _mark(line: str) -> str:
+    """What kind of mark a list item's line opens with: a number (1. 2、 (3)), or the bullet itself (•)."""
+    mark = LIST_ITEM.match(line)
+    return "number" if mark and re.search(r"[\d一二三四五六七八九十]", mark.group()) else (mark.group().strip() if mark else "")
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
