@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from drcd import split_half  # noqa: E402
 from kb.answer import evidence  # noqa: E402
-from kb.answer.extractive import refusal  # noqa: E402
+from kb.answer.refusals import refusal  # noqa: E402
 from kb.answer.sentences import meanings, score_sentences  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.evaluate import drcd_path, load_questions, load_squad  # noqa: E402

@@ -3,6 +3,7 @@
     sentences.py   every sentence of the hits scored against the question
     outlines.py    where each line of a passage stands: its heading, the item it is indented under
     extractive.py  the default: the best sentences quoted, or an abstention
+    refusals.py    when the evidence does not hold the answer: names, years, amounts it lacks; weak evidence
     kinds.py       what an answer of each kind looks like in a sentence (amounts, dates, names…)
     lists.py       the items after a lead-in that ends in a colon, an item's sub-items
     extremes.py    the list item a superlative asks for (the most likely scenario, the smallest amount)
@@ -18,7 +19,8 @@ from __future__ import annotations
 from typing import Callable
 
 from kb.answer import evidence, overview
-from kb.answer.extractive import SOURCES_NOTE, extractive_answer, missing_terms
+from kb.answer.extractive import SOURCES_NOTE, extractive_answer
+from kb.answer.refusals import missing_terms
 from kb.answer.facts import fact_answer, the_article
 from kb.answer.overview import overview_answer
 from kb.answer.render import NO_ANSWER, citation_for
