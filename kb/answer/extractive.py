@@ -4,9 +4,10 @@
 A pronoun sentence brings the sentence it leans on, a sub-item the item or sub-item holding the amount
 or date it lacks (quoted first), a lead-in that ends with a colon the list items after it, for a
 question asking which items, an item its sub-items, for one asking what each item has (分别), the list's
-items (or, where the best sentence is a sub-item, the like sub-item under every item), and for a superlative (kb.answer.extremes), the item it asks for with its sub-item. Where the question asks which
-year and the first sentence names one year the question does not, the answer leads with it
-(`Answer.short`): the one short answer measured reliable enough to show.
+items (or, where the best sentence is a sub-item, the like sub-item under every item), and for a superlative
+(kb.answer.extremes), the item it asks for with its sub-item. A first sentence that restates what is asked brings
+the one after it. Where the question asks which year and the first sentence names one year the question does
+not, the answer leads with it (`Answer.short`): the one short answer measured reliable enough to show.
 
 It abstains, showing the nearest passages instead, when the evidence does not hold the answer
 (kb.answer.refusals).
@@ -31,14 +32,15 @@ MAX_SENTENCES = 4
 SOURCES_NOTE = "The sources are in Chinese; the answer quotes them as written."
 # A reason or definition question whose first quoted sentence holds no cue of its kind (因为, 即…) may be answered by
 # one that restates what is asked about: the sentence after it in its paragraph goes on to say why or what, and is
-# quoted after it (not for method questions: none gained on DRCD dev, and on the seed article the sentence after
-# "…旨在维持银行体系准备金处于「充裕」水平。" is no how). So does a first quoted sentence that is mostly the question's own words
-# ("我们可以将当时的货币市场比作一个巨大的水库。" asked 当时的货币市场比作一个巨大的水库,怎么回事?): fewer than ECHO_SHARE
-# of its words new. A sentence that asks is no answer: it is not brought. DRCD dev answer_hit 0.9271 -> 0.9279
-# (reason and definition: +3) -> 0.9291 (echoes: +4; 0.15: +3, 0.45: +7 with 343 answers longer, not 153),
-# none lost; CMRC trial 0.825 -> 0.827; typed sets +1 (the fifth blind set's, after its measurement). Every kind
-# whose first sentence holds nothing of it (no name, no word of the sort asked): DRCD +5 more, but 269 answers one
-# sentence longer, on the seed article mostly with a sentence that adds nothing: not kept. README "Answers".
+# quoted after it. Not for method questions: none gained on DRCD dev, and on the seed article the sentence after
+# "…旨在维持银行体系准备金处于「充裕」水平。" says no how. So is the sentence after a first quoted sentence that is
+# mostly the question's own words ("我们可以将当时的货币市场比作一个巨大的水库。" asked 当时的货币市场比作一个巨大的
+# 水库,怎么回事?): fewer than ECHO_SHARE of its words new. A sentence that asks is no answer: it is not brought.
+# DRCD dev answer_hit 0.9271 -> 0.9279 (reason and definition: +3) -> 0.9291 (echoes: +4; 0.15: +3, 0.45: +7 with
+# 343 answers longer, not 153), none lost; CMRC trial 0.825 -> 0.827; typed sets +1 (the fifth blind set's, after
+# its measurement). Every kind whose first sentence holds nothing of it (no name, no word of the sort asked): DRCD
+# +5 more, but 269 answers one sentence longer, on the seed article mostly by a sentence that adds nothing: not
+# kept. README "Answers".
 _GOES_ON = ("reason", "definition")
 ECHO_SHARE = 0.3
 _PER_ITEM = re.compile(r"分别|各自|各是|\beach of\b|\brespectively\b")
