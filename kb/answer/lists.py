@@ -7,7 +7,7 @@ import re
 from typing import Callable
 
 from kb.records import Hit, Passage
-from kb.text import LEAD_IN, LIST_ITEM, sentence_spans
+from kb.text import LEAD_IN, LIST_ITEM, outline, sentence_spans
 
 MAX_ITEMS = 6  # list items quoted after a lead-in
 MAX_LABEL = 12  # characters before the colon of a list item's label (结果, 权益策略)
@@ -102,43 +102,36 @@ def parallel_sub_items(hit: Hit, start: int, following: Callable[[Passage], Pass
     same label, or, unlabelled, at the same place among its item's sub-items. The list is read from the first of its
     items in the passage on, and on into the passages after it while it runs on. Empty unless two items tell it."""
     text = hit.passage.text
-    lines = _lines(text)
-    at = next((i for i, (s, e) in enumerate(lines) if s <= start < e + 1), None)
-    if at is None or not LIST_ITEM.match(text[slice(*lines[at])]):
+    lines = outline(text)  # (start, end, kind, indent) of each non-blank line
+    at = next((i for i, (s, e, _, _) in enumerate(lines) if s <= start < e + 1), None)
+    if at is None or not LIST_ITEM.match(text[lines[at][0]:lines[at][1]]):
         return []
-    depth = _depth(text, lines[at])
-    parent = next((i for i in range(at - 1, -1, -1) if text[slice(*lines[i])].strip()
-                   and _depth(text, lines[i]) < depth), None)
-    if parent is None or not LIST_ITEM.match(text[slice(*lines[parent])]):
+    depth = lines[at][3]
+    parent = next((i for i in range(at - 1, -1, -1) if lines[i][3] < depth), None)
+    if parent is None or not LIST_ITEM.match(text[lines[parent][0]:lines[parent][1]]):
         return []
-    item_depth = _depth(text, lines[parent])
-    named = label(text[slice(*lines[at])])
-    place = sum(1 for i in range(parent + 1, at) if text[slice(*lines[i])].strip() and _depth(text, lines[i]) == depth)
+    item_depth = lines[parent][3]
+    named = label(text[lines[at][0]:lines[at][1]])
+    place = sum(1 for i in range(parent + 1, at) if lines[i][3] == depth)
     first = parent  # the first item of the list in this passage
     for i in range(parent - 1, -1, -1):
-        line = text[slice(*lines[i])]
-        if not line.strip():
-            continue
-        if not LIST_ITEM.match(line) or _depth(text, lines[i]) < item_depth:
+        if not LIST_ITEM.match(text[lines[i][0]:lines[i][1]]) or lines[i][3] < item_depth:
             break
-        if _depth(text, lines[i]) == item_depth:
+        if lines[i][3] == item_depth:
             first = i
     found: list[tuple[Hit, tuple[int, int], Hit, tuple[int, int]]] = []
     item: tuple[Hit, tuple[int, int]] | None = None
     place_at, passages = 0, 0
     # a passage's first line has lost its indent: an item or a sub-item is told by its mark (1. or •)
-    marks = {_mark(text[slice(*lines[parent])]): item_depth, _mark(text[slice(*lines[at])]): depth}
+    marks = {_mark(text[lines[parent][0]:lines[parent][1]]): item_depth, _mark(text[lines[at][0]:lines[at][1]]): depth}
     while True:
         for index in range(first, len(lines)):
-            line = text[slice(*lines[index])]
-            if not line.strip():
-                continue
-            line_depth = _depth(text, lines[index])
-            if passages and index == 0 and LIST_ITEM.match(line):
-                line_depth = marks.get(_mark(line), -1)
+            line_start, line_end, _, indent = lines[index]
+            line = text[line_start:line_end]
+            line_depth = marks.get(_mark(line), -1) if passages and index == 0 and LIST_ITEM.match(line) else indent
             if not LIST_ITEM.match(line) or line_depth < item_depth or len(found) == MAX_ITEMS:
                 return found if len(found) > 1 else []
-            span = (lines[index][0] + _depth(text, lines[index]), lines[index][1])
+            span = (line_start + indent, line_end)
             if line_depth == item_depth:
                 item, place_at = (hit, span), 0
             elif line_depth == depth and item:
@@ -149,11 +142,11 @@ def parallel_sub_items(hit: Hit, start: int, following: Callable[[Passage], Pass
         nxt = following(hit.passage) if following and passages < MAX_PASSAGES else None
         if nxt is None:
             break
-        last = next((text[slice(*span)].strip() for span in reversed(lines) if text[slice(*span)].strip()), "")
+        last = text[lines[-1][0]:lines[-1][1]].strip() if lines else ""
         hit = Hit(passage=nxt, article=hit.article, score=hit.score)
-        text, lines = nxt.text, _lines(nxt.text)
+        text, lines = nxt.text, outline(nxt.text)
         # a passage may open on the last line of the one before, its indent lost: that line is read already
-        first = 1 if lines and text[slice(*lines[0])].strip() == last else 0
+        first = 1 if lines and text[lines[0][0]:lines[0][1]].strip() == last else 0
     return found if len(found) > 1 else []
 
 
@@ -161,16 +154,3 @@ def _mark(line: str) -> str:
     """What kind of mark a list item's line opens with: a number (1. 2、 (3)), or the bullet itself (•)."""
     mark = LIST_ITEM.match(line)
     return "number" if mark and re.search(r"[\d一二三四五六七八九十]", mark.group()) else (mark.group().strip() if mark else "")
-
-
-def _lines(text: str) -> list[tuple[int, int]]:
-    spans, at = [], 0
-    for line in text.split("\n"):
-        spans.append((at, at + len(line)))
-        at += len(line) + 1
-    return spans
-
-
-def _depth(text: str, span: tuple[int, int]) -> int:
-    line = text[span[0]:span[1]]
-    return len(line) - len(line.lstrip())

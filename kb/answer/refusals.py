@@ -93,16 +93,19 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # how far stocks fall, in per cent, is not answered by a scenario's odds (情景C…(机率25%))
     how_likely = bool(kinds.ASKS_PROBABILITY.search(question.text.lower()))
 
-    def answers_unit(sentence: str) -> bool:
-        odds = set() if how_likely else kinds.odds(sentence)
-        return any(units.search(amount) and amount not in odds for amount in kinds.entities("quantity", sentence))
-
     # the sentence holding the amount must say something of the question besides the amount's own words (万亿美元
     # of 准备金是多少万亿美元?: 9万亿美元 of the balance sheet's peak is no level of reserves). Typed sets: one more
     # unanswerable question abstains (the third blind set's); DRCD dev and CMRC trial: the same answers
-    about = {term: weight for term, weight in question.weights.items() if not _AMOUNT_WORD.fullmatch(term)}
-    if units and not any(answers_unit(s.hit.passage.text[s.start:s.end]) and (not about or term_coverage(
-            about, token_set(s.hit.passage.text[s.start:s.end])) > 0) for s in covering):
+    about = {term: weight for term, weight in question.weights.items() if not _AMOUNT_WORD.fullmatch(term)} \
+        if units else {}
+
+    def answers_unit(sentence: str) -> bool:
+        if about and term_coverage(about, token_set(sentence)) == 0:
+            return False
+        odds = set() if how_likely else kinds.odds(sentence)
+        return any(units.search(amount) and amount not in odds for amount in kinds.entities("quantity", sentence))
+
+    if units and not any(answers_unit(s.hit.passage.text[s.start:s.end]) for s in covering):
         return [f"资料中没有找到以「{units.pattern.split('|')[0]}」计的数量"]
     if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(
             evidence.features(question, hits, best_sentence, coverage, meanings(scored))):
