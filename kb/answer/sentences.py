@@ -65,7 +65,9 @@ ASKS = re.compile(r"[?？][」』”’\"'）)】\s]*$")
 _DURATION = re.compile(r"多少年|几年|多久|多长时间|多少个月|几个月|多少天|几天|多少日|\bhow long\b|\bhow many (years|months|days)\b")
 # A sentence that opens on 他/他们/其/该/此… refers back to the one before it; others stand alone.
 ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前者|后者)")
-# A sentence opening on 这种「X」 (这种「财政主导」的格局…) goes on about X from the sentence before it.
+# A sentence opening on 这种「X」 (这种「财政主导」的格局…) goes on about X from the sentence before it, which says
+# what X is, or, asked why of X (凭什么说"财政主导"会稀释…?), what makes it so. For reasons: typed sets +1 (the ninth
+# blind set's, after its measurement; one other now quotes the sentence before first), DRCD dev and CMRC trial the same.
 _THIS_TERM = re.compile(r"\s*(?:这种|这一|这个|此种|此一|这样的)")
 # A sentence about "他们" (当他们的…, 而他们…) asked which institution: what it stands for answers. Not asked
 # who: "他被特勤局特工发现…" answers who found him itself (DRCD dev).
@@ -136,8 +138,10 @@ class SentenceScores(list):
             holds = kinds.holds(kind, own, self.duration, tags, self.defined, self.question.text)
             if not holds and kind not in kinds.SHORT_KINDS and sentence.previous and sentence.leans_back:
                 sentence.leans_on = sentence.previous
-            this = _THIS_TERM.match(own) if kind == "definition" and not holds and sentence.previous else None
-            if this and any(own[this.end():].lstrip("「『“\"").lower().startswith(term.lower()) for term in self.defined):
+            # what the sentence must go on about: the term defined, or the named thing a reason is asked for
+            subject = self.defined if kind == "definition" else self.question.named if kind == "reason" else []
+            this = _THIS_TERM.match(own) if subject and not holds and sentence.previous else None
+            if this and any(own[this.end():].lstrip("「『“\"").lower().startswith(term.lower()) for term in subject):
                 # "这种「财政主导」的格局,将…" goes on from the sentence before it, which says what 财政主导 is
                 holds, sentence.leans_on = True, sentence.previous
             if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags, self.question.text):
