@@ -169,6 +169,22 @@ def test_a_name_said_with_a_synonym_is_not_missing(seed_kb):
     assert not answer.abstained and any("2025年12月1日" in c.passage for c in answer.citations)
 
 
+def test_a_name_typed_with_a_homophone_is_not_missing(seed_kb):
+    from kb.answer import missing_terms
+    from kb.text.sounds import written_alike
+
+    # DRCD dev writes 满州 for the passages' 满洲 and 挂勾 for 挂钩: what a pinyin input method offers first
+    assert written_alike("满州", "清朝的发祥地满洲地区") == "满洲"
+    assert written_alike("挂勾", "警察人数与人口挂钩") == "挂钩"
+    # it shares a character in the same place, and sounds as the term does: a name that merely shares a
+    # character, or sounds like words with none in common, is not the passage's word
+    assert written_alike("欧洲央行", "美联储是美国的央行") is None
+    assert written_alike("满州", "漫洲与曼舟") is None
+    hits = seed_kb.search("美联储什么时候结束缩表?", k=5)
+    assert missing_terms(seed_kb.read("美连储什么时候结束缩表?"), hits) == []  # 连 for 联
+    assert missing_terms(seed_kb.read("欧洲央行什么时候结束缩表?"), hits) == ["欧洲央行"]
+
+
 def test_a_year_no_passage_holds_is_missing(seed_kb):
     # The article speaks of 2022 to 2026: a question about another year is about a time the store says nothing of,
     # whatever it shares with the article's words.

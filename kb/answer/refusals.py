@@ -14,6 +14,7 @@ from kb.records import Hit
 from kb.retrieve.question import Question
 from kb.retrieve.scoring import coverage as term_coverage
 from kb.text import convert, synonyms, token_set
+from kb.text.sounds import written_alike
 
 ABSTAIN_COVERAGE = 0.05  # the best passage must hold at least this share of the question's IDF mass
 # A question's amount or date must show in a sentence covering at least this share of what the best sentence
@@ -42,7 +43,9 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     not a gap in knowledge. A term made of two words the evidence holds counts as held (韩国公司 beside
     韩国 and 公司, 东汉时期, 土耳其政府: on DRCD dev's half stores, 0.4% of the answerable questions were
     refused for such a compound). A letter or number glued to a word names a thing of its own (情景D), and a year
-    is a time of its own (2019年).
+    is a time of its own (2019年). A term typed with a homophone of the evidence's word (满州 for 满洲, 挂勾 for
+    挂钩; kb.text.sounds) is held: DRCD dev, 5 answerable questions no longer refused (4 answered); half stores,
+    answerable refused 0.0160 -> 0.0132 (even), unanswerable abstained 0.8313 -> 0.8308 (odd).
     """
     evidence = convert.fold_width("\n".join(f"{h.article.title}\n{h.article.author or ''}\n{h.passage.text}"
                                              for h in hits).lower())
@@ -51,7 +54,8 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
         return any(word in evidence for word in synonyms(term)) or question.stored(term)
 
     missing = [term for term in question.named if not held(term)
-               and not any(term[:i] in evidence and term[i:] in evidence for i in range(2, len(term) - 1))]
+               and not any(term[:i] in evidence and term[i:] in evidence for i in range(2, len(term) - 1))
+               and not written_alike(term, evidence)]
     measured = question.measured if with_measured else None
     # 藏书量, 人口数, 经纬度: a measure's word written with a suffix the passage leaves off (藏书81.6万册, 纬度); but a
     # total is not its parts (规模 of 总规模: a month's purchases)

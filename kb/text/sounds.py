@@ -1,0 +1,30 @@
+"""Words that sound alike: a question typed with a homophone of the passage's word (满州 for 满洲, 挂勾 for
+挂钩, 混和 for 混合), as a pinyin input method offers it, names the same thing."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@lru_cache(maxsize=4096)
+def _sound(text: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin  # its dictionaries load on first use (~0.2 s)
+
+    return tuple(lazy_pinyin(text))
+
+
+def written_alike(term: str, text: str) -> str | None:
+    """A word of `text` that sounds as `term` does (toneless pinyin) and shares a character with it in the same
+    place, or None. Only Chinese terms of two characters or more."""
+    if len(term) < 2 or not _HAN.fullmatch(term):
+        return None
+    sound = _sound(term)
+    for at, character in enumerate(term):
+        for found in re.finditer(character, text):
+            start = found.start() - at
+            window = text[start:start + len(term)] if start >= 0 else ""
+            if len(window) == len(term) and window != term and _HAN.fullmatch(window) and _sound(window) == sound:
+                return window
+    return None
