@@ -132,6 +132,12 @@ def test_an_english_question_is_read_for_what_it_asks_and_the_market_words_it_us
     # that "他认为…" leans on
     assert expected_kind("which fed governor blames the post-crisis rules?") == "person"
     assert expected_kind("which two private-sector firms does the article cite?") == "list"
+    # the difference between two things is a comparison, not the definition "what is…" reads as
+    assert expected_kind("what is the difference between the fed's peak and its size when qt ended?") == "comparison"
+    assert expected_kind("维护派和回补派的区别是什么?") == "comparison"
+    # a past tense finds its gloss (pushed up: 推高), a rate is 利率: the sentence that says why is quoted
+    answer = seed_kb.ask("Why were repo rates pushed up in 2025, according to the article?", use_llm=False)
+    assert any("过多的抵押品追逐过少的现金" in c.sentence for c in answer.citations), answer.text
     answer = seed_kb.ask("Which Fed governor says post-crisis regulations force banks to hold far more liquid assets "
                          "than they need?", use_llm=False)
     assert "斯蒂芬·米兰" in answer.text, answer.text

@@ -65,6 +65,10 @@ def test_english_words_have_their_chinese_words_by_cc_cedict():
     assert "情景" in bilingual.translations("scenarios") and "剧本" in bilingual.translations("scenario")
     assert bilingual.translations("fixed income") >= {"固定收益"} and bilingual.translations("small caps") == {"小盘股"}
     assert bilingual.join_phrases("what about fixed income".split()) == ["what", "about", "fixed income"]
+    # a past or -ing form finds its verb's gloss (pushed up: push up -> 推高, raised -> raise)
+    assert "push" in bilingual.verb_bases("pushed") and "raise" in bilingual.verb_bases("raised") and "stop" in bilingual.verb_bases("stopped")
+    assert bilingual.verb_bases("rates") == [] and bilingual.verb_bases("red") == []
+    assert "推高" in bilingual.translations("pushed up") and bilingual.translations("raised") >= {"上调"}
 
 
 def test_an_english_question_reads_the_chinese_words_the_store_holds(seed_kb):

@@ -80,6 +80,19 @@ def _index() -> dict[str, frozenset[str]]:
     return {key: frozenset(words) for key, words in index.items()}
 
 
+def verb_bases(word: str) -> list[str]:
+    """The plain forms a past or -ing form may have, enough for look-ups: pushed -> push, raised -> raise,
+    cutting -> cut; none for other words."""
+    for ending in ("ed", "ing"):
+        if len(word) > len(ending) + 2 and word.endswith(ending):
+            stem = word[:-len(ending)]
+            bases = [stem, stem + "e"]
+            if len(stem) > 2 and stem[-1] == stem[-2]:  # cutting, stopped
+                bases.append(stem[:-1])
+            return bases
+    return []
+
+
 @lru_cache(maxsize=4096)
 def translations(phrase: str) -> frozenset[str]:
     """The Simplified Chinese words an English word or phrase (lower case) is a gloss of; empty if none."""
@@ -88,7 +101,9 @@ def translations(phrase: str) -> frozenset[str]:
         return frozenset()
     index, glossary = _index(), _glossary()
     found = frozenset()
-    for key in (" ".join(words), " ".join(words[:-1] + [singular(words[-1])])):
+    keys = [" ".join(words), " ".join(words[:-1] + [singular(words[-1])])]
+    keys += [" ".join([base] + words[1:]) for base in verb_bases(words[0])]
+    for key in keys:
         found = (index.get(key) or frozenset()) | glossary.get(key, frozenset())
         if found:
             break
