@@ -185,6 +185,17 @@ def test_a_name_typed_with_a_homophone_is_not_missing(seed_kb):
     assert missing_terms(seed_kb.read("欧洲央行什么时候结束缩表?"), hits) == ["欧洲央行"]
 
 
+def test_an_english_name_whose_chinese_no_passage_holds_is_missing(seed_kb):
+    # CC-CEDICT says Bank of England is 英格兰银行, Goldman Sachs 高盛: no stored passage names either
+    for question, name in (("Has the Bank of England launched anything similar to RMP?", "英格兰银行"),
+                           ("Did Goldman Sachs forecast the size of RMP?", "高盛")):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert answer.abstained and any(name in w for w in answer.warnings), (question, answer.warnings)
+    # a name the store holds in Chinese (Wall Street: 华尔街), or one CC-CEDICT has no Chinese for, is not missing
+    assert seed_kb.read("What does Wall Street think of RMP?").named == ["rmp"]
+    assert not seed_kb.ask("Who is Stephen Miran, according to the article?", use_llm=False).abstained
+
+
 def test_a_year_no_passage_holds_is_missing(seed_kb):
     # The article speaks of 2022 to 2026: a question about another year is about a time the store says nothing of,
     # whatever it shares with the article's words.

@@ -58,6 +58,8 @@ _LABEL = re.compile(r"(?<=[A-Za-z] )([A-HJ-Z])\b(?!['’])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
+# A name of two capitalised words or more in an English question (Bank of England, Goldman Sachs), not its first word
+_ENGLISH_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][a-z]+(?: (?:of|the|and|&) [A-Z][a-z]+| [A-Z][a-z]+)+\b")
 
 
 def normalize_query(query: str) -> str:
@@ -189,7 +191,8 @@ def read_question(asked: str, store=None) -> Question:
     if lang != "zh":
         tokens = bilingual.join_phrases(tokens, keep=template_words())
         if store is not None:
-            chinese, unheld = _chinese_words(tokens, store)
+            names = [name.lower() for name in _ENGLISH_NAME.findall(asked.strip())]
+            chinese, unheld = _chinese_words(tokens, store, names)
             tokens += chinese
     expanded = expand_query(tokens)
     named = _names(asked, text, lang) if text else []
@@ -208,14 +211,15 @@ def read_question(asked: str, store=None) -> Question:
     return question
 
 
-def _chinese_words(tokens: list[str], store) -> tuple[list[str], list[str]]:
+def _chinese_words(tokens: list[str], store, names: list[str] = ()) -> tuple[list[str], list[str]]:
     """For each English word or phrase of a question (not of its template, not one kb's synonym list
     already gives Chinese words: fed, qt), the Chinese word CC-CEDICT gives for it that the store holds
     most often (camp -> 阵营, balance sheet -> 资产负债表, probability -> 机率 where the articles write 机率);
-    and the market terms (kb/text/data/market_terms.txt) of the words the store holds in none of their senses."""
+    and the market terms (kb/text/data/market_terms.txt) and the Chinese of the question's `names` (Bank of
+    England: 英格兰银行) that the store holds in none of their senses."""
     template = template_words()
-    candidates = {t: sorted(bilingual.translations(t)) for t in dict.fromkeys(tokens)
-                  if t not in template and len(synonyms(t)) == 1 and not _CJK.search(t)}
+    candidates = {t: sorted(bilingual.translations(t)) for t in dict.fromkeys([*tokens, *names])
+                  if (t not in template or t in names) and len(synonyms(t)) == 1 and not _CJK.search(t)}
     candidates = {t: words for t, words in candidates.items() if words}
     if not candidates:
         return [], []
@@ -224,7 +228,7 @@ def _chinese_words(tokens: list[str], store) -> tuple[list[str], list[str]]:
     frequencies, _ = store.document_frequencies(list(dict.fromkeys([*pieces, *(p for ws in pieces.values() for p in ws)])))
     chosen, missing = [], []
     terms = set(market_terms())
-    for words in candidates.values():
+    for english, words in candidates.items():
         held = [w for w in words if frequencies.get(w)]
         if held:
             chosen.append(max(held, key=lambda w: frequencies[w]))
@@ -233,7 +237,7 @@ def _chinese_words(tokens: list[str], store) -> tuple[list[str], list[str]]:
                          [])
             chosen += whole
             if not whole:  # mortgage: 按揭, a market term no passage holds in any of the word's senses
-                missing += [w for w in words if w in terms][:1]
+                missing += ([w for w in words if w in terms] + words * (english in names))[:1]
     return list(dict.fromkeys(w for w in chosen if w not in tokens)), missing
 
 
