@@ -196,6 +196,22 @@ def test_an_english_name_whose_chinese_no_passage_holds_is_missing(seed_kb):
     assert not seed_kb.ask("Who is Stephen Miran, according to the article?", use_llm=False).abstained
 
 
+def test_asked_which_day_a_month_alone_does_not_answer(seed_kb):
+    from kb.answer import kinds
+
+    assert kinds.asks_day("平安在哪一天趁虚攻入北平?") and kinds.asks_day("on which exact day does the fomc meet?")
+    assert not kinds.asks_day("qt哪一年结束?")
+    assert kinds.names_day("2025年12月1日") and kinds.names_day("七月初十") and kinds.names_day("十月廿一")
+    assert not kinds.names_day("2025年12月") and not kinds.names_day("十二月")
+    # the article dates the FOMC meeting by its month only; the day it names (12月1日) is QT's end
+    for question in ("2025年12月的FOMC会议具体是哪一天开?",
+                     "On which exact day in December 2025 does the FOMC meeting that unveils RMP take place?"):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert answer.abstained and "资料中没有找到所问的日期" in answer.warnings, (question, answer.text)
+    answer = seed_kb.ask("QT是哪一天正式终止的?", use_llm=False)
+    assert not answer.abstained and "2025年12月1日" in answer.text, answer.text
+
+
 def test_a_year_no_passage_holds_is_missing(seed_kb):
     # The article speaks of 2022 to 2026: a question about another year is about a time the store says nothing of,
     # whatever it shares with the article's words.
