@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from kb.answer import evidence, extremes, kinds, lists
+from kb.answer import dates, evidence, extremes, kinds, lists
 from kb.answer.refusals import refusal
 from kb.answer.render import citation_for, in_script, no_answer_text
-from kb.answer.sentences import ANAPHOR, ASKS, KEEP_RATIO, THEY, ScoredSentence, score_sentences
+from kb.answer.sentences import ANAPHOR, ASKS, EXAMPLE, KEEP_RATIO, THEY, ScoredSentence, score_sentences
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
 from kb.text import LIST_ITEM, sentence_spans, token_set
@@ -46,7 +46,7 @@ ECHO_SHARE = 0.3
 # So is the sentence after it that spells out what it announces: "…「微观流动性危机」信号是关键。其中最引人注目的,是…".
 # DRCD dev and CMRC trial: no answer gained or lost (9 and 4 answers one sentence longer); typed sets +3 (two of
 # the seventh blind set's and the ninth's, after their measurement).
-_SPELLS_OUT = re.compile(r"\s*(?:其中|具体(?:而言|来说|来讲|地说)|例如|比如|譬如)")
+_SPELLS_OUT = re.compile(rf"\s*(?:其中|具体(?:而言|来说|来讲|地说)|{EXAMPLE})")
 _PER_ITEM = re.compile(r"分别|各自|各是|\beach of\b|\brespectively\b")
 
 
@@ -102,7 +102,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         # a sentence holding what is asked refers back by any pronoun; one that holds nothing leans only by 他们.
         # Asked who, a sentence that names no one leans on the one naming the person: that one answers, and comes
         # first (first quoted sentence holds the answer: DRCD dev +3 (11 up, 6 down, where jieba tags no name in the
-        # answer: 李勣, 汉人), CMRC trial the same (2 up, 2 down), typed sets +1; every kind of name: DRCD -0.3 points)
+        # answer: 李勣, 汉人), CMRC trial the same (2 up, 2 down), typed sets +1; every kind of name: DRCD -0.3 points).
+        # So for a person, the sentence it leans on is never quoted after it (the branch below).
         own = item.hit.passage.text[item.start:item.end]
         refers = item.leans_back or (ANAPHOR if item.holds else THEY).match(own) or question.kind == "person"
         # an item or sub-item holding the amount or date a sub-item lacks answers; the sub-item describes it
@@ -244,7 +245,7 @@ def _short_answer(question: Question, top: ScoredSentence) -> str | None:
     on DRCD dev, bench/drcd.py): this one was exact for 0.91 of the 148 questions that got it; the
     single candidate of the other kinds held a gold answer 0.4-0.6 of the time (README, "Answers").
     Article facts, read from the record, are shown too (kb.answer.facts)."""
-    if question.kind != "time" or not kinds.asks_year(question.text):
+    if question.kind != "time" or not dates.asks_year(question.text):
         return None
-    candidates = [year for year in kinds.years(top.hit.passage.text[top.start:top.end]) if year not in question.text]
+    candidates = [year for year in dates.years(top.hit.passage.text[top.start:top.end]) if year not in question.text]
     return candidates[0] if len(candidates) == 1 else None

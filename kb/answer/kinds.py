@@ -51,18 +51,6 @@ ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\bli
 _PERCENT = re.compile(r"%|％|百分之")
 # A percentage that is a probability (机率25%, 概率为40%): it tells how likely, not how much.
 _ODDS = re.compile(r"(?:机率|概率|几率|可能性)\s*(?:为|是|约为?|达|大约)?\s*(\d+(?:\.\d+)?\s*[%％])")
-# A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
-_ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
-_ASKS_FINER = re.compile(r"哪个?月|几月|哪一?天|几号|几日|日期|\b(?:month|day|date)\b")
-# A question asking which day (哪一天, 几月几日, which day) is answered by a date that names its day (12月1日, 七月初十,
-# 周三), not by its month or year alone (2025年12月).
-_ASKS_DAY = re.compile(r"哪一?天|几号|几月几日|何日|哪一日|(?:具体|确切)(?:的)?日期|\b(?:which|what|exact) (?:day|date)\b")
-_DAY = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十廿卅]{1,3}[日号]|初[一二三四五六七八九十]|月[十廿卅][一二三四五六七八九十]"
-                  r"|(?:周|星期|礼拜)[一二三四五六日天]|[元除]夕|[元端中重]节|圣诞|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
-# the name of an era before a year of one or two digits: two characters, neither a word that counts or places (在3年内).
-# DRCD dev: one short answer more exact (承久3年, not 3年), exact match 0.9286 -> 0.9333
-_ERA = re.compile(r"(?:(?![在于的了过近前后第约共达这那每各余多数几个头最仅只逾超满])[\u4e00-\u9fff]){2}")
-_YEAR_MENTION = re.compile(r"(?:公元前?|民国)?\d{1,4}\s*年(?!代|级|度|龄)")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{2,3}·[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{2,3}(?:先生|女士|教授|博士)")
 _ORGANISATION = re.compile(
     r"[\u4e00-\u9fffA-Za-z]{1,12}(?:公司|银行|集团|大学|学院|学校|协会|委员会|政府|部|局|署|院|组织|机构|基金|证券|"
@@ -238,35 +226,6 @@ def asked_unit(question: str, probability: bool = False) -> re.Pattern | None:
 def odds(sentence: str) -> set[str]:
     """The percentages of a sentence that are probabilities (机率25%), as written."""
     return {m.group(1) for m in _ODDS.finditer(sentence)}
-
-
-def asks_day(question: str) -> bool:
-    """Whether a (normalised) question asks which day something happens, not only its month or year."""
-    return bool(_ASKS_DAY.search(question.lower()))
-
-
-def names_day(sentence: str) -> bool:
-    """Whether a sentence names a day (12月1日, 七月初十, 周三), not only a month or a year."""
-    return bool(_DAY.search(sentence.lower()))
-
-
-def asks_year(question: str) -> bool:
-    """Whether a (normalised) question asks which year something happened (not which year and month)."""
-    lowered = question.lower()
-    return bool(_ASKS_YEAR.search(lowered)) and not _ASKS_FINER.search(lowered)
-
-
-def years(sentence: str) -> list[str]:
-    """The years a sentence names, in order of appearance (1961年 of 1961年8月13日, 民国27年); a year of one or two
-    digits with its era's name (承久3年, 昭和20年)."""
-    found = []
-    for m in _YEAR_MENTION.finditer(sentence):
-        year = m.group().replace(" ", "")
-        era = sentence[max(m.start() - 2, 0):m.start()]
-        if year[0].isdigit() and len(year.rstrip("年").strip()) <= 2 and len(era) == 2 and _ERA.fullmatch(era):
-            year = era + year
-        found.append(year)
-    return list(dict.fromkeys(found))
 
 
 def cues(kind: str, sentence: str, terms: Iterable[str] = ()) -> bool:

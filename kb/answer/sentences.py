@@ -75,7 +75,8 @@ THEY = re.compile(r"\s*(?:当|而|但|在|对于?|因此|所以)?他们")
 # A sentence opening on 这与/此和… (这与量化宽松(QE)有着本质区别) sets what the sentence before it says against
 # something, and one opening on 例如/比如 gives an example of it (例如,Evercore ISI预测… after "「维护派」:他们认为…"):
 # that sentence is what it says, and is quoted first.
-LEANS_BACK = re.compile(r"\s*(?:(?:这|此)(?:一点)?(?:与|和|跟|同)|例如|比如|譬如|举例来说)")
+EXAMPLE = r"例如|比如|譬如|举例来说"  # what opens a sentence giving an example of what the one before it says
+LEANS_BACK = re.compile(rf"\s*(?:(?:这|此)(?:一点)?(?:与|和|跟|同)|{EXAMPLE})")
 
 
 @dataclass

@@ -58,8 +58,11 @@ _LABEL = re.compile(r"(?<=[A-Za-z] )([A-HJ-Z])\b(?!['’])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
-# A name of two capitalised words or more in an English question (Bank of England, Goldman Sachs), not its first word
-_ENGLISH_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][a-z]+(?: (?:of|the|and|&) [A-Z][a-z]+| [A-Z][a-z]+)+\b")
+# A run of capitalised words in an English question (In December Goldman Sachs…): a name of two words or more once
+# the question's template words and the months and days before it are left off (Goldman Sachs, Bank of England)
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?: (?:of|the|and|&) [A-Z][a-z]+| [A-Z][a-z]+)+\b")
+_MONTH_OR_WEEKDAY = re.compile(r"(?:jan|febr)uary|march|april|may|june|july|august|(?:sept|nov|dec)ember|october"
+                               r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day")
 
 
 def normalize_query(query: str) -> str:
@@ -191,8 +194,7 @@ def read_question(asked: str, store=None) -> Question:
     if lang != "zh":
         tokens = bilingual.join_phrases(tokens, keep=template_words())
         if store is not None:
-            names = [name.lower() for name in _ENGLISH_NAME.findall(asked.strip())]
-            chinese, unheld = _chinese_words(tokens, store, names)
+            chinese, unheld = _chinese_words(tokens, store, _english_names(asked))
             tokens += chinese
     expanded = expand_query(tokens)
     named = _names(asked, text, lang) if text else []
@@ -209,6 +211,18 @@ def read_question(asked: str, store=None) -> Question:
         words = expanded + [w for term in named + [measured] * bool(measured) for w in sorted(synonyms(term))]
         question.frequencies, question.total = store.document_frequencies(words)
     return question
+
+
+def _english_names(asked: str) -> list[str]:
+    """The names of two words or more in an English question, lower case (bank of england)."""
+    template, names = template_words(), []
+    for run in _CAPITALISED_RUN.findall(asked):
+        words = run.lower().split()
+        while words and (words[0] in template or _MONTH_OR_WEEKDAY.fullmatch(words[0])):
+            words.pop(0)
+        if len(words) >= 2:
+            names.append(" ".join(words))
+    return names
 
 
 def _chinese_words(tokens: list[str], store, names: list[str] = ()) -> tuple[list[str], list[str]]:

@@ -81,15 +81,16 @@ def _index() -> dict[str, frozenset[str]]:
 
 
 def verb_bases(word: str) -> list[str]:
-    """The plain forms a past or -ing form may have, enough for look-ups: pushed -> push, raised -> raise,
-    cutting -> cut; none for other words."""
+    """The plain forms a past or -ing form may have, likeliest first, enough for look-ups: pushed -> push,
+    rated -> rate (not rat), cutting -> cut; none for other words."""
     for ending in ("ed", "ing"):
         if len(word) > len(ending) + 2 and word.endswith(ending):
             stem = word[:-len(ending)]
-            bases = [stem, stem + "e"]
             if len(stem) > 2 and stem[-1] == stem[-2]:  # cutting, stopped
-                bases.append(stem[:-1])
-            return bases
+                return [stem[:-1], stem]
+            # a vowel and one consonant end a stem that lost its e (rat-ed, hop-ed), not one that ends so (open-ed)
+            dropped_e = stem[-1] not in "aeiouwxy" and stem[-2] in "aeiou" and stem[-3] not in "aeiou"
+            return [stem + "e", stem] if dropped_e else [stem, stem + "e"]
     return []
 
 
