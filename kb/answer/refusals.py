@@ -27,6 +27,8 @@ _DOTTED_NAME = re.compile(r"([\u4e00-\u9fff]{2})·([\u4e00-\u9fff]{2})")
 # (1 of 3,524 refused in the full store: 1755年, the passage says 1750年); README "Answers".
 _YEAR = re.compile(r"(?<![\d.,，])(1[5-9]\d\d|20\d\d)(?![\d.,，]|\s*[万亿千百元点人名位个家%％])")
 _AMOUNT_WORD = re.compile(r"[万亿千百]*(?:[美日欧港澳台]元|元|美金|人民币|英镑)|[万亿千百]+|%|％|百分之")
+# a word holding what the question asks (几省 of 后增为几省?, jieba's "place name") names nothing
+_ASKING = re.compile(r"几|哪|什么|多少")
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 
@@ -53,7 +55,7 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     def held(term: str) -> bool:
         return any(word in evidence for word in synonyms(term)) or question.stored(term)
 
-    missing = [term for term in question.named if not held(term)
+    missing = [term for term in question.named if not held(term) and not _ASKING.search(term)
                and not any(term[:i] in evidence and term[i:] in evidence for i in range(2, len(term) - 1))
                and not written_alike(term, evidence)]
     measured = question.measured if with_measured else None
