@@ -582,3 +582,14 @@ def test_a_reason_asked_of_this_term_is_the_sentence_before_it(seed_kb):
     answer = seed_kb.ask("作者凭什么说“财政主导”会进一步稀释法定货币的购买力?", use_llm=False)
     sentences = [c.sentence for c in answer.citations]
     assert "边际购买者" in sentences[0] and "这种「财政主导」" in sentences[1], answer.text
+
+
+def test_a_colloquial_why_brings_the_reason_and_the_list_it_leads_in(seed_kb):
+    # eval/typed_blind10.jsonl (after its measurement): 干嘛 asks why; the first sentence restates the question, the
+    # next leads in a list ("…深层矛盾:") whose items say why
+    from kb.retrieve.question import expected_kind
+
+    assert expected_kind("干嘛还要跑去市场上高价借钱?") == "reason" and expected_kind("这个工具是干嘛用的?") != "reason"
+    answer = seed_kb.ask("银行明明在美联储存着准备金,干嘛还要跑去市场上高价借钱?", use_llm=False)
+    sentences = [c.sentence for c in answer.citations]
+    assert "深层矛盾" in sentences[1] and any("流动性分布极不均衡" in s for s in sentences[2:]), answer.text

@@ -123,6 +123,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         if after and ((question.kind in _GOES_ON and item.holds is False) or _echoes(question, own)
                       or _SPELLS_OUT.match(item.hit.passage.text[after[0]:after[1]])):
             parts.append(quote(item.hit, *after))  # it says why or what of the sentence it follows
+            if lists.is_lead_in(item.hit.passage.text[after[0]:after[1]]):  # …深层矛盾: and the list it leads in
+                parts += [quote(hit, start, end) for hit, start, end in lists.items_after(item.hit, after[1], following)]
         if item_asked and question.kind in kinds.EVIDENCE_KINDS:
             parts.append(quote(item.hit, *item.parent))
         if context and not refers and not block:
