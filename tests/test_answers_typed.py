@@ -593,3 +593,12 @@ def test_a_colloquial_why_brings_the_reason_and_the_list_it_leads_in(seed_kb):
     answer = seed_kb.ask("银行明明在美联储存着准备金,干嘛还要跑去市场上高价借钱?", use_llm=False)
     sentences = [c.sentence for c in answer.citations]
     assert "深层矛盾" in sentences[1] and any("流动性分布极不均衡" in s for s in sentences[2:]), answer.text
+
+
+def test_a_byline_asks_the_author_and_what_a_piece_is_written_for_is_no_article_fact(seed_kb):
+    # eval/typed_blind11.jsonl (after its measurement)
+    from kb.retrieve.question import expected_kind
+
+    answer = seed_kb.ask("Whose byline is on this piece?", use_llm=False)
+    assert answer.short == "王永利" and not answer.abstained, answer.text
+    assert expected_kind("what kind of investor is the article's 2026 playbook written for?") != "article_fact"

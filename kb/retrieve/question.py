@@ -30,7 +30,7 @@ _FACT_FIELDS = (
     ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|几日|几点|日期|时间|发布|发表|发出|发的"
                              r"|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
                              r"|\bposted\b")),
-    ("author", re.compile(r"作者|\bauthor\b|\bwrote\b|\bwritten\b")),
+    ("author", re.compile(r"作者|\bauthor\b|\bbyline\b|\bwrote\b|\bwritten\b")),
     ("source", re.compile(r"来源|出处|媒体|网站|平台|哪家|\bsource\b|\boutlet\b|\bpublication\b|\b(?:web)?site\b|\bplatform\b")),
     ("title", re.compile(r"标题|题目|\btitle\b")),
     # after the title's: "这篇文章的标题问的是哪一年…" asks the title, "哪一年哪一个月刊出的" the date
