@@ -10,12 +10,13 @@ _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which
 _DAY_ASKED = r"哪一?天|哪一日|几号|几月几日|何日|(?:具体|确切)(?:的)?日期|\b(?:which|what|exact) (?:day|date)\b"
 _ASKS_DAY = re.compile(_DAY_ASKED)
 _ASKS_FINER = re.compile(rf"{_DAY_ASKED}|哪个?月|几月|几日|日期|\b(?:month|day|date)\b")
+WEEKDAY = r"(?:周|星期|礼拜)[一二三四五六日天]"
 # A date that names its day (12月1日, 2025-12-01, 七月初十, 周三, 中秋节), not its month or year alone (2025年12月);
 # not 12/10, which may be a fraction.
 _DAY = re.compile(
     r"\d{1,2}\s*[日号]|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
     r"|[一二三四五六七八九十廿卅]{1,3}[日号]|初[一二三四五六七八九十]|月[十廿卅][一二三四五六七八九十]"
-    r"|(?:周|星期|礼拜)[一二三四五六日天]|[元除]夕|(?:元宵|端午|中秋|重阳|七夕|清明|国庆|春|圣诞)节|圣诞"
+    rf"|{WEEKDAY}|[元除]夕|(?:元宵|端午|中秋|重阳|七夕|清明|国庆|春|圣诞)节|圣诞"
     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 # A word of the question that only says when (2025, 2025年, 12月, 年): not what the date is of.
 _DATE_WORD = re.compile(r"\d+(?:\s*[年月日号]\s*\d+)*\s*[年月日号]?|[一二三四五六七八九十]+[月日号]|[年月日号]")

@@ -120,10 +120,11 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
             parts.append(quote(item.hit, *item.parent))
         parts.append(quote(item.hit, item.start, item.end))
         after = _next_sentence(item.hit.passage.text, item.end) if item is chosen[0] else None
+        after_text = item.hit.passage.text[after[0]:after[1]] if after else ""
         if after and ((question.kind in _GOES_ON and item.holds is False) or _echoes(question, own)
-                      or _SPELLS_OUT.match(item.hit.passage.text[after[0]:after[1]])):
+                      or _SPELLS_OUT.match(after_text)):
             parts.append(quote(item.hit, *after))  # it says why or what of the sentence it follows
-            if lists.is_lead_in(item.hit.passage.text[after[0]:after[1]]):  # …深层矛盾: and the list it leads in
+            if lists.is_lead_in(after_text):  # …深层矛盾: and the list it leads in
                 parts += [quote(hit, start, end) for hit, start, end in lists.items_after(item.hit, after[1], following)]
         if item_asked and question.kind in kinds.EVIDENCE_KINDS:
             parts.append(quote(item.hit, *item.parent))

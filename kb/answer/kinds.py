@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import Iterable, Optional
 
+from kb.answer.dates import WEEKDAY
 from kb.text import tagged
 from kb.text.tokens import question_tags
 
@@ -25,7 +26,7 @@ _AMOUNT = re.compile(
 _DATE = re.compile(
     r"\d{4}\s*[-/年]\s*(?:\d{1,2}\s*[-/月](?:\s*\d{1,2}\s*日?)?|第?[一二三四1-4]\s*季度|[上下]半年|年?[底末初中])?"
     r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日|[一二三四五六七八九十]+\s*月|\d+\s*(?:世纪|年代)"
-    r"|[前后去今明本上下]一?(?:年|季度|个?月)|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}:\d{2}"
+    rf"|[前后去今明本上下]一?(?:年|季度|个?月)|{WEEKDAY}|\d{{1,2}}:\d{{2}}"
     r"|(?<!\d)\d{3}\s*年(?![代级度龄间来内])")  # 316年: a year of three digits (not 300年间, a span)
 _ONE = re.compile(r"一(?:个|种|次|项|条|位|家|名|座|所|场|点)")  # "a", not a count
 _YEAR = re.compile(r"^(?:1\d|20)\d{2}\s*年")
