@@ -106,7 +106,7 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         # answer: 李勣, 汉人), CMRC trial the same (2 up, 2 down), typed sets +1; every kind of name: DRCD -0.3 points).
         # So asked when, for the sentence naming the date (DRCD dev +8: 15 up, 7 down; CMRC trial +1; typed sets +1;
         # asked how much too: DRCD -2). For these, the sentence it leans on is never quoted after it (the branch below).
-        own = item.hit.passage.text[item.start:item.end]
+        own = item.text
         refers = item.leans_back or (ANAPHOR if item.holds else THEY).match(own) or question.kind in _NAMED_FIRST
         # an item or sub-item holding the amount or date a sub-item lacks answers; the sub-item describes it
         # (not a name: jieba tags words of an item's title as names, 休克 of 流动性休克)
@@ -132,10 +132,9 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
             parts.append(quote(item.hit, *item.parent))
         if context and not refers and not block:
             parts.append(quote(item.hit, *item.leans_on))  # the sentence that answers first, its context after
-        passage_text = item.hit.passage.text
         answers_which_items = question.kind == "list" and item is chosen[0]
-        if lists.is_lead_in(passage_text[item.start:item.end]) or (
-                answers_which_items and lists.leads_sub_items(passage_text, item.start, item.end)):
+        if lists.is_lead_in(item.text) or (
+                answers_which_items and lists.leads_sub_items(item.hit.passage.text, item.start, item.end)):
             items = lists.items_after(item.hit, item.end, following)
             parts += [quote(hit, start, end) for hit, start, end in items]
             if items and answers_which_items:
@@ -176,7 +175,7 @@ def _parallel(question: Question, best: ScoredSentence, hits: list[Hit],
     that holds the sentence is the list."""
     if not _PER_ITEM.search(question.text):
         return []
-    sentence = best.hit.passage.text[best.start:best.end].strip()
+    sentence = best.text.strip()
     label = lists.label(sentence)
     same_label = re.compile(r"(?m)^[ \t]*\S+[ \t]*" + re.escape(label) + "[:：]") if label else None
     longest: list[tuple[Hit, tuple[int, int], Hit, tuple[int, int]]] = []
@@ -218,11 +217,11 @@ def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
     leaning: dict[str, ScoredSentence] = {}
     for candidate in scored:
         if candidate.leans_on and candidate.score >= KEEP_RATIO * best:
-            leaning.setdefault(candidate.hit.passage.text[candidate.start:candidate.end], candidate)
+            leaning.setdefault(candidate.text, candidate)
     for candidate in scored:
         if len(chosen) == MAX_SENTENCES or candidate.score < KEEP_RATIO * best:
             break
-        sentence = candidate.hit.passage.text[candidate.start:candidate.end]
+        sentence = candidate.text
         if not candidate.leans_on and candidate.previous is None:
             candidate = leaning.get(sentence, candidate)
         if sentence in quoted:
@@ -252,5 +251,5 @@ def _short_answer(question: Question, top: ScoredSentence) -> str | None:
     Article facts, read from the record, are shown too (kb.answer.facts)."""
     if question.kind != "time" or not dates.asks_year(question.text):
         return None
-    candidates = [year for year in dates.years(top.hit.passage.text[top.start:top.end]) if year not in question.text]
+    candidates = [year for year in dates.years(top.text) if year not in question.text]
     return candidates[0] if len(candidates) == 1 else None

@@ -102,7 +102,7 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     if question.kind == "time" and dates.asks_day(question.text):
         told = {term: weight for term, weight in question.weights.items() if not dates.is_date_word(term)}
         if not any(dates.names_day(sentence) and term_coverage(told, token_set(sentence)) > 0
-                   for sentence in (s.hit.passage.text[s.start:s.end] for s in covering)):
+                   for sentence in (s.text for s in covering)):
             return ["资料中没有找到所问的日期"]
     units = kinds.asked_unit(question.text)
     # how far stocks fall, in per cent, is not answered by a scenario's odds (情景C…(机率25%))
@@ -120,7 +120,7 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
         odds = set() if how_likely else kinds.odds(sentence)
         return any(units.search(amount) and amount not in odds for amount in kinds.entities("quantity", sentence))
 
-    if units and not any(answers_unit(s.hit.passage.text[s.start:s.end]) for s in covering):
+    if units and not any(answers_unit(s.text) for s in covering):
         return [f"资料中没有找到以「{units.pattern.split('|')[0]}」计的数量"]
     if question.language == "zh" and question.weights and evidence_model is not None and evidence_model.weak(
             evidence.features(question, hits, best_sentence, coverage, meanings(scored))):
@@ -131,7 +131,7 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
 def _speaks_of(sentence: ScoredSentence, names: list[str]) -> bool:
     """Whether the sentence names one of `names`, or refers back (他…, 其…) to the sentence before it that does."""
     text = sentence.hit.passage.text
-    own = text[sentence.start:sentence.end]
+    own = sentence.text
     if any(name in own for name in names):
         return True
     return bool(ANAPHOR.match(own)) and sentence.previous is not None and \

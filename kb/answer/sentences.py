@@ -113,6 +113,10 @@ class ScoredSentence:
     extreme: bool = False  # of the list item with the extreme figure a superlative question asks for
     leans_back: bool = False  # opens on 这与/例如… (LEANS_BACK): says something of the sentence before it
 
+    @property
+    def text(self) -> str:
+        return self.hit.passage.text[self.start:self.end]
+
 
 class SentenceScores(list):
     """Scored sentences, best first. What a sentence holds is looked for (jieba's part-of-speech tags,
@@ -145,7 +149,7 @@ class SentenceScores(list):
     def holds(self, sentence: ScoredSentence) -> bool:
         if sentence.holds is None:
             kind, passage = self.question.kind, sentence.hit.passage
-            own, tags = passage.text[sentence.start:sentence.end], _tags(passage, sentence.start, sentence.end)
+            own, tags = sentence.text, _tags(passage, sentence.start, sentence.end)
             holds = kinds.holds(kind, own, self.duration, tags, self.defined, self.question.text)
             if not holds and kind not in kinds.SHORT_KINDS and sentence.previous and sentence.leans_back:
                 sentence.leans_on = sentence.previous
@@ -266,7 +270,7 @@ def score_sentences(question: Question, hits: list[Hit],
             previous_refers = bool(ANAPHOR.match(sentence))
             asked = tokens if asks else set()
         best_coverage = max(best_coverage, term_coverage(weights, passage_tokens | heading))
-    cosines = similarity([s.hit.passage.text[s.start:s.end] for s in scored]) if similarity and scored else None
+    cosines = similarity([s.text for s in scored]) if similarity and scored else None
     # scaled to [0, 1] among the sentences: cosines are on each model's own scale
     scaled = minmax(list(enumerate(cosines))) if cosines is not None else {}
     for index, (sentence, cosine) in enumerate(zip(scored, cosines or [])):
