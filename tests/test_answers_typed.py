@@ -429,6 +429,17 @@ def test_blunt_and_figurative_wording_is_template_not_subject(seed_kb):
     assert not answer.abstained and "管道维修" in answer.text, answer.text
 
 
+def test_chat_framing_is_template_not_subject(seed_kb):
+    # 要是 (if), 按…的说法 (according to), 搞到 (ends up in) frame a chat question; as words no passage holds they
+    # outweighed the subject and the evidence was judged too weak (eval/typed_blind11.jsonl and typed_blind12.jsonl,
+    # each measured once before)
+    assert not {"要是", "搞到", "说法", "按"} & set(seed_kb.read("按作者的说法,要是搞到流动性休克,美联储每月买多少?").content)
+    answer = seed_kb.ask("美聯儲要是出手太小氣,搞到流動性休克,那個劇本裡它每月到底只買多少?", use_llm=False)
+    assert not answer.abstained and any("35亿" in c.sentence for c in answer.citations), answer.text
+    answer = seed_kb.ask("要是走的是情景A,股市会不会大跌?", use_llm=False)
+    assert not answer.abstained and "温和上涨" in answer.text, answer.text
+
+
 def test_a_scenarios_odds_do_not_answer_another_percentage(seed_kb):
     # "3. 情景C:政策失误与流动性休克(机率25%)": 25% is how likely the scenario is, not how far anything falls in it
     from kb.answer import kinds
