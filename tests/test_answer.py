@@ -135,13 +135,13 @@ def test_drcd_slice_floor(drcd_slice):
 
 def test_a_sentence_holding_the_number_asked_about_comes_first(drcd_slice):
     # 1998 is one token among 基隆/基隆港/辅助/启用, yet only the sentence holding it answers; 46 is not in 146
-    from kb.answer.sentences import _numbers
+    from kb.answer.numbers import asked_numbers
     from kb.retrieve.question import read_question
 
     kb, _ = drcd_slice
     answer = kb.ask("於1998年啟用的基隆港的輔助港為?", use_llm=False)
     assert "台北港" in answer.citations[0].sentence, answer.text
-    (number,) = _numbers(read_question("中国国民党第六届中央执行委员会其中46人为哪方面数据?"))
+    (number,) = asked_numbers(read_question("中国国民党第六届中央执行委员会其中46人为哪方面数据?"))
     assert number.search("候补中央委员46人") and not number.search("出席中央委员146人")
 
 

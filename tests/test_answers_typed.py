@@ -432,9 +432,9 @@ def test_blunt_and_figurative_wording_is_template_not_subject(seed_kb):
 def test_an_english_amount_finds_the_sentence_writing_it_in_chinese(seed_kb):
     # 45 billion is written 450亿 and 2.4 trillion 2.4万亿: the sentence holding the figure is the one asked about
     # (eval/typed_blind12.jsonl, after its single measurement)
-    from kb.answer.sentences import _numbers
+    from kb.answer.numbers import asked_numbers
 
-    numbers = _numbers(seed_kb.read("Did 20 to 30 billion, 45 billion, 2.4 trillion or 350 million dollars come up?"))
+    numbers = asked_numbers(seed_kb.read("Did 20 to 30 billion, 45 billion, 2.4 trillion or 350 million dollars come up?"))
     for written in ("每月200-300亿美元", "高达450亿美元", "2.4万亿美元", "3.5亿美元"):
         assert any(number.search(written) for number in numbers), written
     assert not any(number.search("35亿美元, 45亿美元") for number in numbers)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from kb.answer import evidence, kinds, lists
+from kb.answer import evidence, kinds, lists, numbers
 from kb.answer.outlines import line_contexts
 from kb.records import Hit, Passage
 from kb.retrieve.question import Question
@@ -51,19 +51,14 @@ BESIDE_WEIGHT = 0.2
 MEANING_WEIGHT = 0.6
 # A sentence holding the numbers the question names (候补中央委员46人 of "其中46人为哪方面数据?", 1998年 of "于1998年
 # 启用的…") adds this much times the share it holds: a number is one token among the many of a long name, yet it
-# pins down the sentence. Not a number most passages hold (COMMON_NUMBER: 2026 throughout an article about 2026),
-# and not for a reason: asked why of a figure (每月还得额外回补250亿?), the sentence holding it is what is asked
+# pins down the sentence (kb.answer.numbers). Not a number most passages hold (2026 throughout an article about
+# 2026), and not for a reason: asked why of a figure (每月还得额外回补250亿?), the sentence holding it is what is asked
 # about. First quoted sentence holds the answer: DRCD dev 0.8383 -> 0.8414 (0.2: 0.8419 with more typed answers
 # losing their first sentence; 0.4: 0.8417), CMRC trial 0.693 -> 0.702 (answer_hit 0.828 -> 0.832); typed sets
-# unchanged (for reasons too: one hit lost). Without the COMMON_NUMBER cut: DRCD 0.8408, typed -2. An English
+# unchanged (for reasons too: one hit lost). Without that cut: DRCD 0.8408, typed -2. An English
 # question's amounts are looked for as Chinese writes them (45 billion: 450亿), in the score by meaning too: the
 # twelfth blind set +1 (after its single measurement), the other typed sets the same.
 NUMBER_WEIGHT = 0.3
-COMMON_NUMBER = 0.1  # share of the store's passages
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# An English amount written as a Chinese text writes it (45 billion: 450亿, 2.4 trillion: 2.4万亿, 350 million: 3.5亿)
-_ENGLISH_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(\d+(?:\.\d+)?))?[\s-]*(trillion|billion|million)\b", re.I)
-_IN_YI = {"trillion": 1.0, "billion": 10.0, "million": 0.01}  # 万亿 for trillions, else 亿
 # A sentence of the list item a superlative question asks for (the most likely scenario: kb.answer.extremes)
 # adds this much: the item's siblings share every word of the question, its figure alone tells it apart.
 EXTREME_WEIGHT = 0.5
@@ -217,7 +212,7 @@ def score_sentences(question: Question, hits: list[Hit],
     # what a reason or a yes/no question asks is a clause, not a word standing beside the question's own
     beside = kinds.beside_asked(question.text) if question.language == "zh" and question.kind not in ("reason", "yesno") \
         else []
-    numbers = _numbers(question) if question.kind != "reason" else []
+    asked_numbers = numbers.asked_numbers(question) if question.kind != "reason" else []
     scored: list[ScoredSentence] = []
     best_coverage = 0.0
     for hit in hits:
@@ -254,7 +249,7 @@ def score_sentences(question: Question, hits: list[Hit],
             if grams:
                 base += CHARACTER_WEIGHT * sum(1 for g in grams if g in sentence) / len(grams)
             asks = bool(ASKS.search(sentence))
-            held = sum(1 for number in numbers if number.search(sentence)) / len(numbers) if numbers else 0.0
+            held = sum(1 for n in asked_numbers if n.search(sentence)) / len(asked_numbers) if asked_numbers else 0.0
             base += NUMBER_WEIGHT * held
             base += BESIDE_WEIGHT * any(word in sentence for word in beside)
             # an item over its sub-items ("1. 情景A:软着陆…(机率40%)") that the question names is the subject, not the
@@ -265,8 +260,8 @@ def score_sentences(question: Question, hits: list[Hit],
                 and lists.names_item(question.text, text[slice(*lines[line].span)]))))
             chosen_item = bool(extreme) and any(sentence.strip() in item for item in extreme.get(hit.article.id, ()))
             base += EXTREME_WEIGHT * chosen_item
-            scored.append(ScoredSentence(hit, start, end, base, coverage, own=own, base=base, extreme=chosen_item, numbers=held,
-                                         leans_back=bool(LEANS_BACK.match(sentence)),
+            scored.append(ScoredSentence(hit, start, end, base, coverage, own=own, base=base, extreme=chosen_item,
+                                         numbers=held, leans_back=bool(LEANS_BACK.match(sentence)),
                                          previous=previous if same_line else None, introduces=introduces,
                                          earlier=earlier if same_line and previous_refers else None,
                                          parent=lines[line].parent if lines else None,
@@ -297,20 +292,6 @@ def score_sentences(question: Question, hits: list[Hit],
         _score_by_meaning(scored, [scaled[i] for i in range(len(scored))], question.kind)
         judged.sort(key=lambda s: -s.score)
     return judged, best_coverage
-
-
-def _numbers(question: Question) -> list[re.Pattern]:
-    """The numbers a question names that few passages hold, each matched whole (46 is not in 146, nor 1.0 in 1.05)."""
-    common = COMMON_NUMBER * question.total
-    text = question.text if question.language == "zh" else _ENGLISH_AMOUNT.sub(_in_chinese, question.text)
-    return [re.compile(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)")
-            for number in dict.fromkeys(_NUMBER.findall(text)) if question.frequencies.get(number, 0) <= common]
-
-
-def _in_chinese(amount: re.Match) -> str:
-    """45 billion as 450, its figure in 亿 (in 万亿 for trillions), as a Chinese text writes it."""
-    scale = _IN_YI[amount.group(3).lower()]
-    return " ".join(f"{float(figure) * scale:.10g}" for figure in amount.group(1, 2) if figure)
 
 
 def _score_by_meaning(scored: list[ScoredSentence], scaled: list[float], kind: str) -> None:
