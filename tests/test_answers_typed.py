@@ -432,12 +432,16 @@ def test_blunt_and_figurative_wording_is_template_not_subject(seed_kb):
 def test_an_english_amount_finds_the_sentence_writing_it_in_chinese(seed_kb):
     # 45 billion is written 450亿 and 2.4 trillion 2.4万亿: the sentence holding the figure is the one asked about
     # (eval/typed_blind12.jsonl, after its single measurement)
-    from kb.answer.numbers import asked_numbers
+    from kb.answer.numbers import asked_numbers, plain
 
     numbers = asked_numbers(seed_kb.read("Did 20 to 30 billion, 45 billion, 2.4 trillion or 350 million dollars come up?"))
     for written in ("每月200-300亿美元", "高达450亿美元", "2.4万亿美元", "3.5亿美元"):
         assert any(number.search(written) for number in numbers), written
     assert not any(number.search("35亿美元, 45亿美元") for number in numbers)
+    numbers = asked_numbers(seed_kb.read("Was it $45bn or 50 million, and did 1,425 banks take part?"))
+    for written in ("450亿", "5000万", plain("1,425家")):
+        assert any(number.search(written) for number in numbers), written
+    assert not any(number.search("1家") for number in numbers)
     answer = seed_kb.ask("Bank of America's 45 billion a month comes in two pieces. Give both amounts.", use_llm=False)
     assert "200亿" in answer.text and "250亿" in answer.text, answer.text
 
@@ -446,7 +450,7 @@ def test_chat_framing_is_template_not_subject(seed_kb):
     # 要是 (if), 按…的说法 (according to), 搞到 (ends up in) frame a chat question; as words no passage holds they
     # outweighed the subject and the evidence was judged too weak (eval/typed_blind11.jsonl and typed_blind12.jsonl,
     # each measured once before)
-    assert not {"要是", "搞到", "说法", "按"} & set(seed_kb.read("按作者的说法,要是搞到流动性休克,美联储每月买多少?").content)
+    assert not {"要是", "搞", "说法", "按"} & set(seed_kb.read("按作者的说法,要是搞到流动性休克,美联储每月买多少?").content)
     answer = seed_kb.ask("美聯儲要是出手太小氣,搞到流動性休克,那個劇本裡它每月到底只買多少?", use_llm=False)
     assert not answer.abstained and any("35亿" in c.sentence for c in answer.citations), answer.text
     answer = seed_kb.ask("要是走的是情景A,股市会不会大跌?", use_llm=False)

@@ -104,8 +104,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         # Asked who, a sentence that names no one leans on the one naming the person: that one answers, and comes
         # first (first quoted sentence holds the answer: DRCD dev +3 (11 up, 6 down, where jieba tags no name in the
         # answer: 李勣, 汉人), CMRC trial the same (2 up, 2 down), typed sets +1; every kind of name: DRCD -0.3 points).
-        # So asked when, for the sentence naming the date (DRCD dev +8: 15 up, 7 down; CMRC trial +1; typed sets +1;
-        # asked how much too: DRCD -2). For these, the sentence it leans on is never quoted after it (the branch below).
+        # The same asked when: the sentence naming the date comes first (DRCD dev +8: 15 up, 7 down; CMRC trial +1; typed
+        # sets +1; asked how much too: DRCD -2). For these, the sentence it leans on is never quoted after it (below).
         own = item.text
         refers = item.leans_back or (ANAPHOR if item.holds else THEY).match(own) or question.kind in _NAMED_FIRST
         # an item or sub-item holding the amount or date a sub-item lacks answers; the sub-item describes it

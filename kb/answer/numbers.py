@@ -6,24 +6,35 @@ import re
 
 from kb.retrieve.question import Question
 
-COMMON_NUMBER = 0.1  # a number in more than this share of the store's passages tells no sentence apart
+COMMON_NUMBER = 0.1  # a number (a token of its own) in more than this share of the passages tells no sentence apart
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# An English amount as a Chinese text writes it (45 billion: 450亿, 2.4 trillion: 2.4万亿, 350 million: 3.5亿)
-_ENGLISH_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(\d+(?:\.\d+)?))?[\s-]*(trillion|billion|million)\b",
-                             re.I)
-_IN_YI = {"trillion": 1.0, "billion": 10.0, "million": 0.01}  # 万亿 for trillions, else 亿
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,425 is 1425
+# An English amount's figure as a Chinese text writes it: 45 billion is 450 (亿), 2.4 trillion 2.4 (万亿), 350
+# million 3.5 (亿) or 35000 (万). The figure is matched, not its unit.
+_ENGLISH_AMOUNT = re.compile(r"\$?(\d+(?:\.\d+)?)(?:\s*(?:[-–—~]|to|and)\s*\$?(\d+(?:\.\d+)?))?[\s-]*"
+                             r"(trillions?|tn|billions?|bn|millions?|mn)\b", re.I)
+_SCALES = {"t": (1.0,), "b": (10.0,), "m": (0.01, 100.0)}  # by the unit's first letter: in 万亿, in 亿, in 亿 or 万
 
 
 def asked_numbers(question: Question) -> list[re.Pattern]:
-    """The numbers a question names that few passages hold, each matched whole (46 is not in 146, nor 1.0 in
-    1.05); an English question's amounts as Chinese writes them."""
+    """The numbers a question names, each matched whole (46 is not in 146, nor 1.0 in 1.05) in a sentence written
+    without thousands separators (`plain`); an English question's amounts as Chinese writes them. A number jieba
+    cuts as a word of its own and most passages hold is left out; one inside a token (3.75%) or converted from
+    English is not looked up."""
     common = COMMON_NUMBER * question.total
-    text = question.text if question.language == "zh" else _ENGLISH_AMOUNT.sub(_in_chinese, question.text)
+    text = plain(question.text)
+    if question.language != "zh":
+        text = _ENGLISH_AMOUNT.sub(_in_chinese, text)
     return [re.compile(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)")
             for number in dict.fromkeys(_NUMBER.findall(text)) if question.frequencies.get(number, 0) <= common]
 
 
+def plain(text: str) -> str:
+    """The text without thousands separators (1,425: 1425)."""
+    return _THOUSANDS.sub("", text)
+
+
 def _in_chinese(amount: re.Match) -> str:
-    """45 billion as 450, its figure in 亿 (in 万亿 for trillions)."""
-    scale = _IN_YI[amount.group(3).lower()]
-    return " ".join(f"{float(figure) * scale:.10g}" for figure in amount.group(1, 2) if figure)
+    """45 billion as 450, its figure in 亿 (in 万亿 for trillions; millions in 亿 and in 万)."""
+    scales = _SCALES[amount.group(3)[0].lower()]
+    return " ".join(f"{float(figure) * scale:.10g}" for figure in amount.group(1, 2) if figure for scale in scales)
