@@ -29,6 +29,14 @@ def asked_numbers(question: Question) -> list[re.Pattern]:
             for number in dict.fromkeys(_NUMBER.findall(text)) if question.frequencies.get(number, 0) <= common]
 
 
+def share_held(asked: list[re.Pattern], sentence: str) -> float:
+    """The share of the `asked` numbers (asked_numbers) the sentence holds."""
+    if not asked:
+        return 0.0
+    written = plain(sentence)
+    return sum(1 for number in asked if number.search(written)) / len(asked)
+
+
 def plain(text: str) -> str:
     """The text without thousands separators (1,425: 1425)."""
     return _THOUSANDS.sub("", text)

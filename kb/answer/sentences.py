@@ -249,8 +249,7 @@ def score_sentences(question: Question, hits: list[Hit],
             if grams:
                 base += CHARACTER_WEIGHT * sum(1 for g in grams if g in sentence) / len(grams)
             asks = bool(ASKS.search(sentence))
-            held = sum(1 for n in asked_numbers if n.search(numbers.plain(sentence))) / len(asked_numbers) \
-                if asked_numbers else 0.0
+            held = numbers.share_held(asked_numbers, sentence)
             base += NUMBER_WEIGHT * held
             base += BESIDE_WEIGHT * any(word in sentence for word in beside)
             # an item over its sub-items ("1. 情景A:软着陆…(机率40%)") that the question names is the subject, not the
