@@ -56,6 +56,22 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
     assert seed_kb.read("本文发布后一周美股涨了多少?").kind != "article_fact"
     for question in ("这篇文章发布的时候是几点?", "本文发表时是哪一天?", "这篇文章发布后被谁转载了?"):
         assert seed_kb.read(question).kind == "article_fact", question
+    # the thirteenth blind set: an article named by what it says (这篇拿「吸尘器」比喻QT的文章), and its headline
+    described = seed_kb.ask("這篇拿「吸塵器」比喻QT的文章,是哪一天上線的?", use_llm=False)
+    assert not described.abstained and "2025-12-10" in described.text and described.citations[0].kind == "article"
+    assert seed_kb.read("The headline poses a question about 2026. What is it asking?").fact == "title"
+    assert seed_kb.read("这篇讲QT的稿子里提到了哪几家机构?").kind != "article_fact"
+
+
+def test_an_english_question_is_what_follows_its_opening_clause(seed_kb):
+    from kb.retrieve.question import expected_kind
+    # "how big" belongs to the clause; the question asks how (the thirteenth blind set)
+    assert expected_kind("since nobody knows how big rmp will be, how does the author go about sizing up 2026?") == "method"
+    assert expected_kind("if rmp buys 45 billion a month, when does the author expect the fed to turn hawkish?") == "time"
+    assert expected_kind("since when has the fed bought bills?") == "time"  # no clause: the question itself
+    answer = seed_kb.ask("How likely does the author think it is that the Fed ends up having to step in with an "
+                         "emergency rescue of the market?", use_llm=False)
+    assert answer.kind == "quantity" and "25%" in answer.citations[0].sentence
 
 
 def test_a_question_about_the_whole_article_is_answered_from_the_article(seed_kb):

@@ -28,11 +28,11 @@ _FACT_FIELDS = (
     # 文章发布在哪个网站? and "Where was this article published?" ask where, not when
     ("source", re.compile(r"哪个?家?(?:网站|平台|媒体|网)|来自|出自|来源于|转载自|\bwhere\b")),
     ("published", re.compile(r"什么时候|何时|哪天|哪一天|几号|几日|几点|日期|时间|发布|发表|发出|发的"
-                             r"|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
+                             r"|上线|\bwhen\b|\bdate\b|\btime\b|\btimestamp\b|\bpublished\b"
                              r"|\bposted\b")),
     ("author", re.compile(r"作者|\bauthor\b|\bbyline\b|\bwrote\b|\bwritten\b")),
     ("source", re.compile(r"来源|出处|媒体|网站|平台|哪家|\bsource\b|\boutlet\b|\bpublication\b|\b(?:web)?site\b|\bplatform\b")),
-    ("title", re.compile(r"标题|题目|\btitle\b")),
+    ("title", re.compile(r"标题|题目|\btitle\b|\bheadline\b")),
     # after the title's: "这篇文章的标题问的是哪一年…" asks the title, "哪一年哪一个月刊出的" the date
     ("published", re.compile(r"哪一?年|哪一?个?月|刊出|刊登|刊载|登出")),
     ("url", re.compile(r"链接|网址|\blink\b|\burl\b")),
@@ -44,6 +44,9 @@ _ARTICLE_TIME_CLAUSE = re.compile(
     r"(?:(?:was|is|had been) (?:written|published|posted)|came out|come out|appeared|was released)\b"
     r"|在(?:这篇)?(?:文章|本文)(?:发布|发表|写作)(?:时(?!间)|之时|的时候)"
     r"|(?:这篇)?(?:文章|本文)(?:发布|发表|刊出)(?:后|之后|以后)(?![^，。？?]{0,3}(?:被|谁|哪|几|多久))")
+# "Since nobody knows how big RMP will be, how does the author…": the question is what follows the clause
+_LEADING_CLAUSE = re.compile(r"^(?:since|if|given(?: that)?|although|though|even though|because|now that|once|unless"
+                             r"|assuming|supposing|suppose|while)\b[^,?]*,\s*(?=\w)")
 # The word before 多少/多大/几… in a question asking an amount names what is measured (总额 of 准备金总额目前
 #是多少); the words between that say nothing of it are skipped.
 _HOW_MUCH = re.compile(r"^(?:多少|多大|多高|多长|多久|多重|多远|几)")
@@ -95,8 +98,9 @@ def _kind_patterns() -> tuple[tuple[str, re.Pattern], ...]:
 
 def expected_kind(text: str) -> str:
     """The kind of answer a (normalised) question expects; "other" when nothing says. A clause that
-    dates the question by the article (文章发布时, when the article was written) does not ask about it."""
-    lowered = _ARTICLE_TIME_CLAUSE.sub(" ", text.lower())
+    dates the question by the article (文章发布时, when the article was written) does not ask about it, nor
+    does an English question's opening clause (Since…, If…,)."""
+    lowered = _LEADING_CLAUSE.sub("", _ARTICLE_TIME_CLAUSE.sub(" ", text.lower()))
     return next((kind for kind, pattern in _kind_patterns() if pattern.search(lowered)), "other")
 
 
