@@ -663,3 +663,17 @@ def test_a_byline_asks_the_author_and_what_a_piece_is_written_for_is_no_article_
     answer = seed_kb.ask("Whose byline is on this piece?", use_llm=False)
     assert answer.short == "王永利" and not answer.abstained, answer.text
     assert expected_kind("what kind of investor is the article's 2026 playbook written for?") != "article_fact"
+
+
+def test_a_count_or_a_haircut_is_an_amount_asked(seed_kb):
+    # the thirteenth blind set's unanswerable 几折 / 几次 questions were answered with a sentence on other things
+    for question in ("文章說在監管指標裡現金比國債吃香,那流動性覆蓋率(LCR)計算時,國債要打幾折?",
+                     "RMP买短债是每周分几次操作,还是每天都买?"):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert answer.kind == "quantity" and answer.abstained, (question, answer.text)
+        assert all("quantity" not in warning for warning in answer.warnings)  # said in Chinese: 所问的数量
+    # a unit in a question asking who counts for nothing (DRCD dev: 哪位皇帝发动了几次…战役?)
+    answer = seed_kb.ask("哪位理事几次提出「监管主导」的假说?", use_llm=False)
+    assert answer.kind == "person" and not answer.abstained and "米兰" in answer.text
+    from kb.answer.kinds import asked_unit
+    assert asked_unit("美联储每周买几次?").search("3次") and asked_unit("国债打几折?").search("九折")

@@ -42,6 +42,8 @@ _ASKED_UNITS = (
     (re.compile(r"多少人|多少(?:名|位)(?!置)|几(?:名|位)(?!置)|\bhow many (?:people|persons|members|employees|staff|"
                 r"workers|voters|voting members)\b"), re.compile(r"人|位|名")),
     (re.compile(r"多少点|\bhow many points\b"), re.compile(r"点")),  # an index's level or move
+    (re.compile(r"多少次|几次|\bhow many times\b|\bhow often\b"), re.compile(r"次|回|度")),
+    (re.compile(r"几折"), re.compile(r"折|成|%|％")),  # 打几折: a haircut, in tenths or per cent
     (re.compile(r"(?:多少|几)万亿|\bhow many trillions?\b"), re.compile(r"万亿")),  # a magnitude asked is a unit
     (re.compile(r"百分之(?:多少|几)|多少百分比|\bwhat percentage\b|\bin per ?cent\b|\bhow many per ?cent\b"),
      re.compile(r"%|％|百分之|个百分点")),

@@ -31,6 +31,9 @@ _AMOUNT_WORD = re.compile(r"[万亿千百]*(?:[美日欧港澳台]元|元|美金
 _ASKING = re.compile(r"几|哪|什么|多少")
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
+# the warning names what was asked for in the words the answer is written in (not "quantity")
+_KIND_NAMES = {"quantity": "数量", "time": "时间"}
+
 
 def missing_terms(question: Question, hits: list[Hit], with_measured: bool = False) -> list[str]:
     """Names and domain terms of the question that the knowledge base does not hold.
@@ -86,7 +89,7 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # does not say how fast 流通货币 grows)
     covering = [s for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence and s.own > 0]
     if question.kind in kinds.EVIDENCE_KINDS and not any(scored.holds(s) for s in covering):
-        return [f"资料中没有找到所问的{question.kind}"]
+        return [f"资料中没有找到所问的{_KIND_NAMES.get(question.kind, question.kind)}"]
     # asked who had to do with a person the question names in full (斯蒂芬·米兰是由哪位总统提名的?), the answer is
     # where that person is spoken of: a sentence naming them, or one referring back to one that does. Only a
     # transliterated name ("·"): jieba tags words of other questions as names (毛巾, DRCD dev). Not asked which
@@ -104,7 +107,8 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
         if not any(dates.names_day(sentence) and term_coverage(told, token_set(sentence)) > 0
                    for sentence in (s.text for s in covering)):
             return ["资料中没有找到所问的日期"]
-    units = kinds.asked_unit(question.text)
+    # a unit counts unless a name is asked (哪位皇帝发动了几次战役? asks who)
+    units = kinds.asked_unit(question.text) if question.kind not in ("person", "organisation", "place") else None
     # how far stocks fall, in per cent, is not answered by a scenario's odds (情景C…(机率25%))
     how_likely = bool(kinds.ASKS_PROBABILITY.search(question.text.lower()))
 
