@@ -677,3 +677,15 @@ def test_a_count_or_a_haircut_is_an_amount_asked(seed_kb):
     assert answer.kind == "person" and not answer.abstained and "米兰" in answer.text
     from kb.answer.kinds import asked_unit
     assert asked_unit("美联储每周买几次?").search("3次") and asked_unit("国债打几折?").search("九折")
+
+
+def test_asked_what_it_is_called_the_item_title_comes_first(seed_kb):
+    # the thirteenth blind set: the scenario's name is its item's title, above the sub-item holding the amount asked by
+    for question, name in (("美联储每月买200到300亿的那个情景,作者怎么命名的?", "技术性修复"),
+                           ("美联储每月购买450亿美元以上的情景叫什么?", "流动性海啸"),
+                           ("What does the author call the scenario in which the Fed buys only 3.5 billion a month?",
+                            "流动性休克")):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert name in answer.citations[0].sentence, (question, answer.text)
+    # not asked a name, the sub-item holding the amount still comes first
+    assert "200-300亿" in seed_kb.ask("情景A下美联储每月购买多少?", use_llm=False).citations[0].sentence

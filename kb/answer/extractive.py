@@ -118,6 +118,11 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         # or date asked: the answer first)
         item_asked = item.extreme and item.parent is not None and not block and extreme is not None and \
             item.hit.passage.text[item.parent[0]:item.parent[1]].strip() in extreme[item.hit.article.id]
+        # asked what it is called (每月买200到300亿的那个情景叫什么?), the item's title names what its sub-item tells
+        # (not an item that has sub-items itself: a passage cut inside a list puts "3. 情景C…" under the item before)
+        item_asked = item_asked or (item is chosen[0] and item.parent is not None and not block and not context
+                                    and bool(kinds.ASKS_NAME.search(question.text.lower()))
+                                    and not lists.leads_sub_items(item.hit.passage.text, item.start, item.end))
         if item_asked and question.kind not in kinds.EVIDENCE_KINDS:
             parts.append(quote(item.hit, *item.parent))
         parts.append(quote(item.hit, item.start, item.end))

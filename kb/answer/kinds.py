@@ -50,6 +50,10 @@ _ASKED_UNITS = (
     (re.compile(r"多少家|有几家|\bhow many (?:[a-z-]+ )?(?:banks|firms|companies|dealers|institutions|lenders|funds)\b"),
      re.compile(r"家|个|所")),
 )
+# A question asking what something is called (作者怎么命名的?, what does the author call…): under a numbered item,
+# the item's title names what its sub-items describe
+ASKS_NAME = re.compile(r"命名|取名|取的名|起的名|叫什么名|冠以|称之为什么|怎么称呼|叫(?:它|做|作)?什么|称为什么|称作什么"
+                       r"|\bwhat (?:does|do|did|is|are)\b.{0,40}\bcall(?:ed|s)?\b|\bname (?:of|for|given to)\b")
 ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\blikel|\bchances?\b|\bodds\b")
 _PERCENT = re.compile(r"%|％|百分之")
 # A percentage that is a probability (机率25%, 概率为40%): it tells how likely, not how much.
