@@ -121,6 +121,7 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         # asked what it is called (每月买200到300亿的那个情景叫什么?), the item's title names what its sub-item tells
         # (not an item that has sub-items itself: a passage cut inside a list puts "3. 情景C…" under the item before)
         item_asked = item_asked or (item is chosen[0] and item.parent is not None and not block and not context
+                                    and question.kind not in kinds.SHORT_KINDS  # 全名叫啥 asks a person's name
                                     and bool(kinds.ASKS_NAME.search(question.text.lower()))
                                     and not lists.leads_sub_items(item.hit.passage.text, item.start, item.end))
         if item_asked and question.kind not in kinds.EVIDENCE_KINDS:

@@ -42,18 +42,17 @@ _ASKED_UNITS = (
     (re.compile(r"多少人|多少(?:名|位)(?!置)|几(?:名|位)(?!置)|\bhow many (?:people|persons|members|employees|staff|"
                 r"workers|voters|voting members)\b"), re.compile(r"人|位|名")),
     (re.compile(r"多少点|\bhow many points\b"), re.compile(r"点")),  # an index's level or move
-    (re.compile(r"多少次|几次|\bhow many times\b|\bhow often\b"), re.compile(r"次|回|度")),
-    (re.compile(r"几折"), re.compile(r"折|成|%|％")),  # 打几折: a haircut, in tenths or per cent
     (re.compile(r"(?:多少|几)万亿|\bhow many trillions?\b"), re.compile(r"万亿")),  # a magnitude asked is a unit
     (re.compile(r"百分之(?:多少|几)|多少百分比|\bwhat percentage\b|\bin per ?cent\b|\bhow many per ?cent\b"),
      re.compile(r"%|％|百分之|个百分点")),
     (re.compile(r"多少家|有几家|\bhow many (?:[a-z-]+ )?(?:banks|firms|companies|dealers|institutions|lenders|funds)\b"),
      re.compile(r"家|个|所")),
 )
-# A question asking what something is called (作者怎么命名的?, what does the author call…): under a numbered item,
-# the item's title names what its sub-items describe
+# A question asking what something is called (作者怎么命名的?, what does the author call…): the title of a list
+# item names the thing its sub-items describe, so it answers where the best sentence is one of those sub-items
 ASKS_NAME = re.compile(r"命名|取名|取的名|起的名|叫什么名|冠以|称之为什么|怎么称呼|叫(?:它|做|作)?什么|称为什么|称作什么"
-                       r"|\bwhat (?:does|do|did|is|are)\b.{0,40}\bcall(?:ed|s)?\b|\bname (?:of|for|given to)\b")
+                       r"|名称是|\bwhat (?:does|do|did) (?:the author|he|she|it|they|the article|the piece)\b.{0,30}\bcall\b"
+                       r"|\bwhat (?:is|was|are|were) (?:it|this|that|they|the \w+) called\b|\bname (?:of|given to) the\b")
 ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\blikel|\bchances?\b|\bodds\b")
 _PERCENT = re.compile(r"%|％|百分之")
 # A percentage that is a probability (机率25%, 概率为40%): it tells how likely, not how much.

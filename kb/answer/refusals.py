@@ -32,7 +32,7 @@ _ASKING = re.compile(r"几|哪|什么|多少")
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 # the warning names what was asked for in the words the answer is written in (not "quantity")
-_KIND_NAMES = {"quantity": "数量", "time": "时间"}
+_KIND_NAMES = {"quantity": "数量", "time": "时间", "person": "人物", "organisation": "机构", "place": "地点"}
 
 
 def missing_terms(question: Question, hits: list[Hit], with_measured: bool = False) -> list[str]:
@@ -97,7 +97,7 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # The two characters each side of the dot stand for the name (a pattern, not the tagger: answering runs none).
     people = [part for m in _DOTTED_NAME.finditer(question.text) for part in m.groups()] if question.kind == "person" else []
     if people and not any(scored.holds(s) and _speaks_of(s, people) for s in covering):
-        return [f"资料中没有找到与「{people[1]}」相关的{question.kind}"]
+        return [f"资料中没有找到与「{people[1]}」相关的{_KIND_NAMES.get(question.kind, question.kind)}"]
     # asked which day, a date that names only its month or year does not answer (2025年12月 for 12月几号?), nor one
     # in a sentence that shares only the date's own words with the question (2025年12月1日,QT计划终止 for 2025年12月的
     # FOMC会议是哪一天?). Typed sets: +1 unanswerable abstained (the fifth blind set's, after its measurement); DRCD
@@ -107,8 +107,7 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
         if not any(dates.names_day(sentence) and term_coverage(told, token_set(sentence)) > 0
                    for sentence in (s.text for s in covering)):
             return ["资料中没有找到所问的日期"]
-    # a unit counts unless a name is asked (哪位皇帝发动了几次战役? asks who)
-    units = kinds.asked_unit(question.text) if question.kind not in ("person", "organisation", "place") else None
+    units = kinds.asked_unit(question.text)
     # how far stocks fall, in per cent, is not answered by a scenario's odds (情景C…(机率25%))
     how_likely = bool(kinds.ASKS_PROBABILITY.search(question.text.lower()))
 

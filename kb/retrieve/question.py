@@ -46,7 +46,7 @@ _ARTICLE_TIME_CLAUSE = re.compile(
     r"|(?:这篇)?(?:文章|本文)(?:发布|发表|刊出)(?:后|之后|以后)(?![^，。？?]{0,3}(?:被|谁|哪|几|多久))")
 # "Since nobody knows how big RMP will be, how does the author…": the question is what follows the clause
 _LEADING_CLAUSE = re.compile(r"^(?:since|if|given(?: that)?|although|though|even though|because|now that|once|unless"
-                             r"|assuming|supposing|suppose|while)\b[^,?]*,\s*(?=\w)")
+                             r"|assuming|supposing|suppose|while)\b[^,?]*,\s+(?=[a-z])")  # 4,000: no clause ends there
 # The word before 多少/多大/几… in a question asking an amount names what is measured (总额 of 准备金总额目前
 #是多少); the words between that say nothing of it are skipped.
 _HOW_MUCH = re.compile(r"^(?:多少|多大|多高|多长|多久|多重|多远|几)")
