@@ -694,3 +694,9 @@ def test_asked_what_it_is_called_the_item_title_comes_first(seed_kb):
         assert name in answer.citations[0].sentence, (question, answer.text)
     # not asked a name, the sub-item holding the amount still comes first
     assert "200-300亿" in seed_kb.ask("情景A下美联储每月购买多少?", use_llm=False).citations[0].sentence
+
+
+def test_asked_who_a_sentence_on_they_brings_whom_they_stand_for(seed_kb):
+    # the sixth blind set: 他们 are the primary dealers named in the sentence before, the answer to "who"
+    answer = seed_kb.ask("资产负债表空间被释放出来后,谁就有更多的能力为股市的融资融券提供流动性中介服务?", use_llm=False)
+    assert answer.kind == "person" and "一级交易商" in answer.citations[0].sentence, answer.text

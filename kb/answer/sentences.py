@@ -164,9 +164,9 @@ class SentenceScores(list):
                 # 他认为… after 美联储理事斯蒂芬·米兰提出…
                 leans_on = next((span for span in (sentence.previous, sentence.earlier) if self._names(passage, span)),
                                 None)
-                if leans_on is None and kind == "organisation" and sentence.previous and THEY.match(own):
-                    # 当他们的资产负债表空间被释放出来后… asked which institutions: whom 他们 stands for is the
-                    # answer, in the sentence before, whether or not its name is one jieba tags
+                if leans_on is None and kind in ("organisation", "person") and sentence.previous and THEY.match(own):
+                    # 当他们的资产负债表空间被释放出来后… asked which institutions, or who: whom 他们 stands for is
+                    # the answer, in the sentence before, whether or not its name is one jieba tags (一级交易商)
                     sentence.leans_on = sentence.previous
                 if leans_on is None:
                     # "• 结果:股市温和上涨…" under "1. 情景A:…(机率40%)" beside "• 美联储每月购买200-300亿美元。":
