@@ -700,3 +700,14 @@ def test_asked_who_a_sentence_on_they_brings_whom_they_stand_for(seed_kb):
     # the sixth blind set: 他们 are the primary dealers named in the sentence before, the answer to "who"
     answer = seed_kb.ask("资产负债表空间被释放出来后,谁就有更多的能力为股市的融资融券提供流动性中介服务?", use_llm=False)
     assert answer.kind == "person" and "一级交易商" in answer.citations[0].sentence, answer.text
+
+
+def test_a_count_of_the_things_named_answers_how_many_of_them(seed_kb):
+    # the eleventh blind set and the held-out set: 两大阵营 answers 几派 / how many camps, not an amount of growth
+    for question in ("华尔街对RMP该买多少,大致分成了几派?",
+                     "Into how many main camps does the article split Wall Street's views on the size of RMP?"):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert not answer.abstained and "两大阵营" in answer.citations[0].sentence, (question, answer.text)
+    from kb.answer import kinds
+    assert kinds.entities("quantity", "市场主要分为两大阵营:", asked="分成了几派?") == ["两大"]
+    assert kinds.entities("quantity", "市场主要分为两大阵营:", asked="流通货币每年增长多少?") == []
