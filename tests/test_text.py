@@ -79,14 +79,3 @@ def test_an_english_question_reads_the_chinese_words_the_store_holds(seed_kb):
     assert not {"which", "two", "into"} & set(question.content)  # the template is not translated
     # A Chinese question is not: its Latin words are names (Bee Gees is no 蜜蜂).
     assert "蜜蜂" not in seed_kb.read("Bee Gees是哪一年成立的?").tokens
-
-
-def test_a_passage_cut_inside_a_list_keeps_its_first_items_depth():
-    from kb.text.passages import outline
-    # the seed article's passage that opens on scenario B's last sub-item: "3. 情景C" is not under it
-    cut = "• 结果:风险资产出现融涨。\n  3. 情景C:政策失误(机率25%)\n    • 美联储仅购买35亿美元。\n    • 结果:回购市场再次爆发危机。"
-    indents = [indent for _, _, _, indent in outline(cut)]
-    assert indents == [4, 2, 4, 4]
-    # a list whose own top level uses the mark its sub-items use is read as written
-    whole = "• 维护派。\n    • 每月35亿。\n• 回补派。"
-    assert [indent for _, _, _, indent in outline(whole)] == [0, 4, 0]

@@ -8,7 +8,6 @@ sentence of the previous passage (one sentence of overlap) inside the same secti
 """
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -81,22 +80,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def outline(text: str) -> list[tuple[int, int, str, int]]:
     """(start, end, kind, indent) of each non-blank line of a text, kind "heading", "item", "lead" (a line
     ending with a colon) or "para": what a sentence stands under (a heading, the item it is a sub-item of)."""
-    lines = [(line.start, line.end, line.kind, line.indent) for line in _classify(text)]
-    if lines and lines[0][2] == "item" and lines[0][3] == 0:
-        # A passage cut inside a list loses its first line's indent: "• 结果:…" (a sub-item) then "  3. 情景C…"
-        # would put the next item under it. Its like items all deeper than an item of another mark say its depth.
-        mark = _mark(text[lines[0][0]:lines[0][1]])
-        run = list(itertools.takewhile(lambda line: line[2] == "item", lines[1:]))  # the list it is cut from
-        like = [indent for start, end, _, indent in run if _mark(text[start:end]) == mark]
-        other = [indent for start, end, _, indent in run if _mark(text[start:end]) != mark]
-        if like and min(like) > 0 and any(0 < indent < min(like) for indent in other):
-            lines[0] = (*lines[0][:3], min(like))
-    return lines
-
-
-def _mark(line: str) -> str:
-    """The sort of mark a list item opens with: a bullet, or a number (1. / （1） / 一、)."""
-    return "bullet" if line.lstrip()[:1] in "•·●▪◦-*+" else "number"
+    return [(line.start, line.end, line.kind, line.indent) for line in _classify(text)]
 
 
 def passage_sentences(texts: Iterable[str]) -> list[str]:
