@@ -711,3 +711,6 @@ def test_a_count_of_the_things_named_answers_how_many_of_them(seed_kb):
     from kb.answer import kinds
     assert kinds.entities("quantity", "市场主要分为两大阵营:", asked="分成了几派?") == ["两大"]
     assert kinds.entities("quantity", "市场主要分为两大阵营:", asked="流通货币每年增长多少?") == []
+    assert kinds.entities("quantity", "市场主要分为两大阵营:", asked="美联储几乎每月买多少?") == []  # 几乎 asks no count
+    for text in ("二十大报告", "第三大经济体", "市场呈现一派繁荣景象", "每10派3.5元"):  # no count of things in these
+        assert not any(f.endswith(("大", "派")) for f in kinds.entities("quantity", text, asked="有几派?")), text
