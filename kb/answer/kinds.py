@@ -17,7 +17,10 @@ from kb.text import tagged
 from kb.text.tokens import question_tags
 
 _NUMBER = r"(?:\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿半几]+)"
+# 两大阵营, 两派, 三类: a count of the things named, an answer only to a question asking how many (not in 二十大,
+# 第三大, 一派繁荣). _COUNT_OF_THINGS is the count alone, as entities() returns it (两大, without what follows).
 _COUNT_OF_THINGS_TEXT = r"(?<![零〇一二两三四五六七八九十百千第])[两三四五六七八九十](?:大(?=[\u4e00-\u9fff]{2})|派|类)"
+_COUNT_OF_THINGS = re.compile(r"[两三四五六七八九十](?:大|派|类)")
 _UNIT = (r"(?:美元|美金|元|人民币|欧元|日元|英镑|%|％|个百分点|个?基点|bp|倍|盎司|吨|桶|人|名|位|家|个|种|次|项|条|座|所|"
          r"点|岁|年|个月|月|周|天|日|小时|分钟|分|秒|公里|公尺|米|英尺|英里|公分|厘米|公斤|千克|克|度|平方公里|平方公尺|亩|票|场|局|届|册|页|章)")
 # An amount: a number with its unit or magnitude (450亿美元, 35%, 200-300亿, 三个), not a bare list number ("1.").
@@ -25,9 +28,6 @@ _AMOUNT = re.compile(
     rf"(?:约|近|逾|超过|高达|仅|不到)?\d[\d,.]*(?:\s*[-–~～至到]\s*\d[\d,.]*)?\s*(?:(?:万亿|亿|万|千|百)\s*{_UNIT}?|{_UNIT})"
     rf"|百分之{_NUMBER}|{_NUMBER}(?:成|倍|万亿|亿|万)|[零〇一二两三四五六七八九十百千几]+{_UNIT}"
     rf"|{_COUNT_OF_THINGS_TEXT}")
-# 两大阵营, 两派, 三类: a count of the things named, an answer only to a question asking how many (not in 二十大,
-# 第三大, 一派繁荣)
-_COUNT_OF_THINGS = re.compile(r"[两三四五六七八九十](?:大|派|类)")
 _ASKS_COUNT = re.compile(r"几(?![乎率])|\bhow many\b|\bnumber of\b|多少(?:个(?!百分点)|种|类|派|阵营)")
 _DATE = re.compile(
     r"\d{4}\s*[-/年]\s*(?:\d{1,2}\s*[-/月](?:\s*\d{1,2}\s*日?)?|第?[一二三四1-4]\s*季度|[上下]半年|年?[底末初中])?"
