@@ -714,3 +714,18 @@ def test_a_count_of_the_things_named_answers_how_many_of_them(seed_kb):
     assert kinds.entities("quantity", "市场主要分为两大阵营:", asked="美联储几乎每月买多少?") == []  # 几乎 asks no count
     for text in ("二十大报告", "第三大经济体", "市场呈现一派繁荣景象", "每10派3.5元"):  # no count of things in these
         assert not any(f.endswith(("大", "派")) for f in kinds.entities("quantity", text, asked="有几派?")), text
+
+
+def test_an_english_name_finds_the_sentence_writing_its_transliteration(seed_kb):
+    # Mark Cabana is 马克·卡巴纳 in the article: the sentence naming him is the one asked about (eval/typed_blind13.jsonl,
+    # after its single measurement), not the nearest in meaning
+    from kb.text.sounds import may_transliterate, transliterates
+
+    for english, chinese in (("Cabana", "卡巴纳"), ("Miran", "米兰"), ("Stephen", "斯蒂芬"), ("Powell", "鲍威尔"),
+                             ("Bernanke", "伯南克"), ("Greenspan", "格林斯潘"), ("Wang Yongli", "王永利")):
+        assert transliterates(english, chinese), (english, chinese)
+    for english, chinese in (("Cabana", "美联储"), ("Miran", "米兰达"), ("Bessent", "卡巴纳"), ("Cabana", "Cabana")):
+        assert not transliterates(english, chinese), (english, chinese)
+    assert not may_transliterate("Mark") and not transliterates("Mark", "马克")  # two consonants match too much
+    answer = seed_kb.ask("Is Mark Cabana one of the Fed's own officials?", use_llm=False)
+    assert "卡巴纳" in answer.citations[0].sentence and "美国银行" in answer.citations[0].sentence, answer.text

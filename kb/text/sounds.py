@@ -30,3 +30,47 @@ def written_alike(term: str, text: str) -> str | None:
             if len(window) == len(term) and window != term and _HAN.fullmatch(window) and _sound(window) == sound:
                 return window
     return None
+
+
+# An English name and its Chinese transliteration share their consonants, once those a transliteration merges are
+# merged (Cabana: 卡巴纳 ka-ba-na, Miran: 米兰 mi-lan, Stephen: 斯蒂芬 si-di-fen, Powell: 鲍威尔 bao-wei-er): voiced
+# and voiceless alike, l and r alike, the sibilants alike. Vowels differ too much between the two to weigh.
+_ENGLISH_SOUNDS = ((r"ph", "f"), (r"ng", "n"), (r"ck|q|c(?![eiy])|x", "k"), (r"c", "s"), (r"th", "t"), (r"sh|ch|j|z", "s"),
+                   (r"v", "w"), (r"r(?=[^aeiouy]|$)", ""), (r"h|[aeiouy]", ""))
+_MERGED = str.maketrans("pbtdgkclrszxjqw", "bbddkkkllsssssw")
+_REPEATED = re.compile(r"(.)\1+")  # Mark Cabana: 马克·卡巴纳 says k once
+
+
+def _english_skeleton(word: str) -> str:
+    word = word.lower()
+    for pattern, replacement in _ENGLISH_SOUNDS:
+        word = re.sub(pattern, replacement, word)
+    return _REPEATED.sub(r"\1", word.translate(_MERGED))
+
+
+def _pinyin_skeleton(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    skeleton = ""
+    for syllable in lazy_pinyin(text, style=Style.NORMAL):
+        syllable = syllable.replace("zh", "s").replace("ch", "s").replace("sh", "s").replace("ng", "n")
+        if syllable == "er":  # 尔 of 鲍威尔: Powell's final l
+            skeleton += "l"
+            continue
+        skeleton += "".join(c for c in syllable if c not in "aeiouvyh")
+    return _REPEATED.sub(r"\1", skeleton.translate(_MERGED))
+
+
+def may_transliterate(english: str) -> bool:
+    """Whether a transliteration of the English name can be told by its consonants: three or more (Cabana, Miran);
+    two match too many words (Mark: 马克, 明开, 磨坑)."""
+    return len(_english_skeleton(re.sub(r"[^A-Za-z]", "", english))) >= 3
+
+
+def transliterates(english: str, chinese: str) -> bool:
+    """Whether a Chinese name (卡巴纳, 马克·卡巴纳) may be the transliteration of an English name (Cabana, Mark Cabana):
+    the same consonants, as a transliteration keeps them (may_transliterate)."""
+    if not _HAN.search(chinese) or not may_transliterate(english):
+        return False
+    spelled = _english_skeleton(re.sub(r"[^A-Za-z]", "", english))
+    return spelled == _pinyin_skeleton(re.sub(r"[^\u3400-\u9fff]", "", chinese))
