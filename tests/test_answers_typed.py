@@ -729,3 +729,15 @@ def test_an_english_name_finds_the_sentence_writing_its_transliteration(seed_kb)
     assert not may_transliterate("Mark") and not transliterates("Mark", "马克")  # two consonants match too much
     answer = seed_kb.ask("Is Mark Cabana one of the Fed's own officials?", use_llm=False)
     assert "卡巴纳" in answer.citations[0].sentence and "美国银行" in answer.citations[0].sentence, answer.text
+
+
+def test_a_comma_ends_the_clause_a_question_pattern_reads():
+    # Normalising writes ， as ",": the patterns' clause limits must stop at either, or "这篇文章说…,谁…?" asks the
+    # article's author
+    from kb.retrieve.question import read_question
+
+    for asked in ("这篇文章说RMP规模有分歧,谁估计得最高?", "本文提到监管主导,这是谁提出的?"):
+        assert read_question(asked).kind == "person", asked
+    for asked in ("这篇文章,是谁写的?", "说2026年主旋律会变成“美联储需要印多少钱”的这篇,是谁写的?"):
+        question = read_question(asked)
+        assert (question.kind, question.fact) == ("article_fact", "author"), asked

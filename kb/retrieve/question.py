@@ -43,7 +43,7 @@ _ARTICLE_TIME_CLAUSE = re.compile(
     r"\b(?:when|as|at the time|by the time|after|before|since) (?:this|the) (?:article|piece|text|post) "
     r"(?:(?:was|is|had been) (?:written|published|posted)|came out|come out|appeared|was released)\b"
     r"|在(?:这篇)?(?:文章|本文)(?:发布|发表|写作)(?:时(?!间)|之时|的时候)"
-    r"|(?:这篇)?(?:文章|本文)(?:发布|发表|刊出)(?:后|之后|以后)(?![^，。？?]{0,3}(?:被|谁|哪|几|多久))")
+    r"|(?:这篇)?(?:文章|本文)(?:发布|发表|刊出)(?:后|之后|以后)(?![^，,。？?]{0,3}(?:被|谁|哪|几|多久))")
 # "Since nobody knows how big RMP will be, how does the author…": the question is what follows the clause
 _LEADING_CLAUSE = re.compile(r"^(?:since|if|given(?: that)?|although|though|even though|because|now that|once|unless"
                              r"|assuming|supposing|suppose|while)\b[^,?]*,\s+(?=[a-z])")  # 4,000: no clause ends there
