@@ -84,9 +84,9 @@ ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前�
 # what X is, or, asked why of X (凭什么说"财政主导"会稀释…?), what makes it so. For reasons: typed sets +1 (the ninth
 # blind set's, after its measurement; one other now quotes the sentence before first), DRCD dev and CMRC trial the same.
 _THIS_TERM = re.compile(r"\s*(?:这种|这一|这个|此种|此一|这样的)")
-# A sentence about "他们" (当他们的…, 而他们…) asked which institution: what it stands for answers. Not asked
+# A sentence about "他们" or "她们" (当他们的…, 而她们…) asked which institution: what it stands for answers. Not asked
 # who: "他被特勤局特工发现…" answers who found him itself (DRCD dev).
-THEY = re.compile(r"\s*(?:当|而|但|在|对于?|因此|所以)?他们")
+THEY = re.compile(r"\s*(?:当|而|但|在|对于?|因此|所以)?[他她]们")
 # A sentence opening on 这与/此和… (这与量化宽松(QE)有着本质区别) sets what the sentence before it says against
 # something, and one opening on 例如/比如 gives an example of it (例如,Evercore ISI预测… after "「维护派」:他们认为…"):
 # that sentence is what it says, and is quoted first.
