@@ -29,6 +29,7 @@ _YEAR = re.compile(r"(?<![\d.,，])(1[5-9]\d\d|20\d\d)(?![\d.,，]|\s*[万亿千
 _AMOUNT_WORD = re.compile(r"[万亿千百]*(?:[美日欧港澳台]元|元|美金|人民币|英镑)|[万亿千百]+|%|％|百分之")
 # a word holding what the question asks (几省 of 后增为几省?, jieba's "place name") names nothing
 _ASKING = re.compile(r"几|哪|什么|多少")
+_PRONOUN = re.compile(r"[他她它]们?|其")  # anywhere in a sentence: who it speaks of is in the one before
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 # the warning names what was asked for in the words the answer is written in (not "quantity")
@@ -102,10 +103,12 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # in a sentence that shares only the date's own words with the question (2025年12月1日,QT计划终止 for 2025年12月的
     # FOMC会议是哪一天?). Typed sets: +1 unanswerable abstained (the fifth blind set's, after its measurement); DRCD
     # dev and CMRC trial: none refused.
+    # A sentence saying of 他们 what they did on that day (他们正式宣布:2025年12月1日,QT计划终止!) shares the words of
+    # the sentence before it, which says who they are (美联储…做出了一个历史性的决定).
     if question.kind == "time" and dates.asks_day(question.text):
         told = {term: weight for term, weight in question.weights.items() if not dates.is_date_word(term)}
-        if not any(dates.names_day(sentence) and term_coverage(told, token_set(sentence)) > 0
-                   for sentence in (s.text for s in covering)):
+        near = [s for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence]  # with no word of its own, too
+        if not any(dates.names_day(s.text) and term_coverage(told, _told_of(s)) > 0 for s in near):
             return ["资料中没有找到所问的日期"]
     units = kinds.asked_unit(question.text)
     # how far stocks fall, in per cent, is not answered by a scenario's odds (情景C…(机率25%))
@@ -129,6 +132,14 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
             evidence.features(question, hits, best_sentence, coverage, meanings(scored))):
         return ["资料中的证据太弱"]
     return None
+
+
+def _told_of(sentence: ScoredSentence) -> set[str]:
+    """The words of the sentence, and of the one before it in its line when it speaks of 他们 (or 他, 她, 其…)."""
+    words = token_set(sentence.text)
+    if sentence.previous and _PRONOUN.search(sentence.text):
+        words |= token_set(sentence.hit.passage.text[sentence.previous[0]:sentence.previous[1]])
+    return words
 
 
 def _speaks_of(sentence: ScoredSentence, names: list[str]) -> bool:
