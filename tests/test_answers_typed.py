@@ -761,3 +761,15 @@ def test_the_day_they_did_it_is_told_by_the_sentence_before_who_they_are(seed_kb
     assert not answer.abstained and "2025年12月1日" in answer.text, answer.text
     # a day said of nothing the question names still does not answer it
     assert seed_kb.ask("2025年12月的FOMC会议是哪一天召开的?", use_llm=False).abstained
+
+
+def test_an_amount_the_question_names_is_matched_with_its_unit(seed_kb):
+    # 35亿 is the amount of scenario C (美联储仅购买35亿美元), not 机率35% of scenario B, however many passages hold 35
+    # (eval/typed_blind14.jsonl, after its single measurement)
+    from kb.answer.numbers import asked_numbers
+
+    numbers = asked_numbers(seed_kb.read("美联储每月只买35亿的那个剧本,作者给它起的名字是啥?"))
+    assert any(n.search("美联储仅购买35亿美元") for n in numbers)
+    assert not any(n.search("情景B:流动性海啸与再通胀(机率35%)") for n in numbers)
+    answer = seed_kb.ask("美联储每月只买35亿的那个剧本,作者给它起的名字是啥?", use_llm=False)
+    assert "情景C" in answer.citations[0].sentence, answer.text
