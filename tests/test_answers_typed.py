@@ -773,3 +773,13 @@ def test_an_amount_the_question_names_is_matched_with_its_unit(seed_kb):
     assert not any(n.search("情景B:流动性海啸与再通胀(机率35%)") for n in numbers)
     answer = seed_kb.ask("美联储每月只买35亿的那个剧本,作者给它起的名字是啥?", use_llm=False)
     assert "情景C" in answer.citations[0].sentence, answer.text
+
+
+def test_an_english_question_opening_on_whose_asks_a_person():
+    # the "why" it goes on to is what the person argued, not what is asked (eval/typed_blind14.jsonl, after its
+    # single measurement)
+    from kb.retrieve.question import read_question
+
+    asked = "Whose argument does the article use to explain why the reserve level keeps moving up?"
+    assert read_question(asked).kind == "person"
+    assert read_question("Why does the author say the reserve level keeps moving up?").kind == "reason"
