@@ -8,11 +8,11 @@ from kb.retrieve.question import Question
 
 COMMON_NUMBER = 0.1  # a number (a token of its own) in more than this share of the passages tells no sentence apart
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*([\u4e00-\u9fff%％]?)")
-_AMOUNT_UNITS = set("亿万千百%％")
+# a number and the unit of an amount after it, if any: 2.4万亿 is not 2.4万, nor 35万 35万亿
+_NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*((?:[万千百]亿|亿|[万千百](?!亿)|[%％])?)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,425 is 1425
 # An English amount's figure as a Chinese text writes it: 45 billion is 450 (亿), 2.4 trillion 2.4 (万亿), 350
-# million 3.5 (亿) or 35000 (万). The figure is matched, not its unit.
+# million 3.5 (亿) or 35000 (万). The figure is matched, not its unit: a range writes its unit once (200-300亿).
 _ENGLISH_AMOUNT = re.compile(r"\$?(\d+(?:\.\d+)?)(?:\s*(?:[-–—~]|to|and)\s*\$?(\d+(?:\.\d+)?))?[\s-]*"
                              r"(trillions?|tn|billions?|bn|millions?|mn)\b", re.I)
 _SCALES = {"t": (1.0,), "b": (10.0,), "m": (0.01, 100.0)}  # by the unit's first letter: in 万亿, in 亿, in 亿 or 万
@@ -32,8 +32,9 @@ def asked_numbers(question: Question) -> list[re.Pattern]:
     patterns = {}
     for match in _NUMBER_WITH_UNIT.finditer(text):
         number, unit = match.groups()
-        if unit in _AMOUNT_UNITS:  # 35亿 is asked as an amount: not 机率35%, however many passages hold 35
-            patterns.setdefault(number + unit, rf"(?<![\d.]){re.escape(number)}\s*{unit}")
+        if unit:  # 35亿 is asked as an amount: not 机率35%, however many passages hold 35
+            written = "[%％]" if unit in "%％" else unit + ("(?!亿)" if unit in "万千百" else "")
+            patterns.setdefault(number + unit, rf"(?<![\d.]){re.escape(number)}\s*{written}")
         elif question.frequencies.get(number, 0) <= common:
             patterns.setdefault(number, rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)")
     return [re.compile(p) for p in patterns.values()]

@@ -29,7 +29,8 @@ _YEAR = re.compile(r"(?<![\d.,，])(1[5-9]\d\d|20\d\d)(?![\d.,，]|\s*[万亿千
 _AMOUNT_WORD = re.compile(r"[万亿千百]*(?:[美日欧港澳台]元|元|美金|人民币|英镑)|[万亿千百]+|%|％|百分之")
 # a word holding what the question asks (几省 of 后增为几省?, jieba's "place name") names nothing
 _ASKING = re.compile(r"几|哪|什么|多少")
-_PRONOUN = re.compile(r"[他她它]们?|其")  # anywhere in a sentence: who it speaks of is in the one before
+# anywhere in a sentence, who it speaks of is in the one before (not 其中, 其他, 尤其, 极其, 其实)
+_PRONOUN = re.compile(r"[他她它]们?|(?<![尤极])其(?![中他余实次])")
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 # the warning names what was asked for in the words the answer is written in (not "quantity")

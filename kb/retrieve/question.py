@@ -43,7 +43,7 @@ _ARTICLE_TIME_CLAUSE = re.compile(
     r"\b(?:when|as|at the time|by the time|after|before|since) (?:this|the) (?:article|piece|text|post) "
     r"(?:(?:was|is|had been) (?:written|published|posted)|came out|come out|appeared|was released)\b"
     r"|在(?:这篇)?(?:文章|本文)(?:发布|发表|写作)(?:时(?!间)|之时|的时候)"
-    r"|(?:这篇)?(?:文章|本文)(?:发布|发表|刊出)(?:后|之后|以后)(?![^，,。？?]{0,3}(?:被|谁|哪|几|多久))")
+    r"|(?:这篇)?(?:文章|本文)(?:发布|发表|刊出)(?:后|之后|以后)(?![,，]?[^，,。？?]{0,3}(?:被|谁|哪|几|多久))")
 # "Since nobody knows how big RMP will be, how does the author…": the question is what follows the clause
 _LEADING_CLAUSE = re.compile(r"^(?:since|if|given(?: that)?|although|though|even though|because|now that|once|unless"
                              r"|assuming|supposing|suppose|while)\b[^,?]*,\s+(?=[a-z])")  # 4,000: no clause ends there
@@ -64,7 +64,7 @@ _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
 # A run of capitalised words in an English question (In December Goldman Sachs…): a name of two words or more once
 # the question's template words and the months and days before it are left off (Goldman Sachs, Bank of England)
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?: (?:of|the|and|&) [A-Z][a-z]+| [A-Z][a-z]+)+\b")
-_MONTH_OR_WEEKDAY = re.compile(r"(?:jan|febr)uary|march|april|may|june|july|august|(?:sept|nov|dec)ember|october"
+MONTH_OR_WEEKDAY = re.compile(r"(?:jan|febr)uary|march|april|may|june|july|august|(?:sept|nov|dec)ember|october"
                                r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day")
 
 
@@ -222,7 +222,7 @@ def _english_names(asked: str) -> list[str]:
     template, names = template_words(), []
     for run in _CAPITALISED_RUN.findall(asked):
         words = run.lower().split()
-        while words and (words[0] in template or _MONTH_OR_WEEKDAY.fullmatch(words[0])):
+        while words and (words[0] in template or MONTH_OR_WEEKDAY.fullmatch(words[0])):
             words.pop(0)
         if len(words) >= 2:
             names.append(" ".join(words))

@@ -35,8 +35,8 @@ def written_alike(term: str, text: str) -> str | None:
 # An English name and its Chinese transliteration share their consonants, once those a transliteration merges are
 # merged (Cabana: 卡巴纳 ka-ba-na, Miran: 米兰 mi-lan, Stephen: 斯蒂芬 si-di-fen, Powell: 鲍威尔 bao-wei-er): voiced
 # and voiceless alike, l and r alike, the sibilants alike. Vowels differ too much between the two to weigh.
-_ENGLISH_SOUNDS = ((r"ph", "f"), (r"ng", "n"), (r"ck|q|c(?![eiy])|x", "k"), (r"c", "s"), (r"th", "t"), (r"sh|ch|j|z", "s"),
-                   (r"v", "w"), (r"r(?=[^aeiouy]|$)", ""), (r"h|[aeiouy]", ""))
+_ENGLISH_SOUNDS = ((r"ph", "f"), (r"ng", "n"), (r"sh|ch|j|z", "s"), (r"ck|q|c(?![eiy])|x", "k"), (r"c", "s"),
+                   (r"th", "t"), (r"v", "w"), (r"r(?=[^aeiouy]|$)", ""), (r"h|[aeiouy]", ""))
 _MERGED = str.maketrans("pbtdgkclrszxjqw", "bbddkkkllsssssw")
 _REPEATED = re.compile(r"(.)\1+")  # Mark Cabana: 马克·卡巴纳 says k once
 
@@ -48,12 +48,14 @@ def _english_skeleton(word: str) -> str:
     return _REPEATED.sub(r"\1", word.translate(_MERGED))
 
 
+@lru_cache(maxsize=4096)  # asked of every name-like word of every sentence an English question weighs
 def _pinyin_skeleton(text: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
     skeleton = ""
     for syllable in lazy_pinyin(text, style=Style.NORMAL):
-        syllable = syllable.replace("zh", "s").replace("ch", "s").replace("sh", "s").replace("ng", "n")
+        # pinyin c is "ts" (茨 of 卡茨), a sibilant; zh, ch, sh are too
+        syllable = re.sub(r"[zcs]h|c", "s", syllable).replace("ng", "n")
         if syllable == "er":  # 尔 of 鲍威尔: Powell's final l
             skeleton += "l"
             continue
