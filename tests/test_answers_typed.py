@@ -793,3 +793,15 @@ def test_an_english_question_opening_on_whose_asks_a_person():
     asked = "Whose argument does the article use to explain why the reserve level keeps moving up?"
     assert read_question(asked).kind == "person"
     assert read_question("Why does the author say the reserve level keeps moving up?").kind == "reason"
+
+
+def test_asked_what_follows_a_sub_item_its_item_tells_it(seed_kb):
+    # "• 美联储仅购买35亿美元。" answers the premise; "• 结果:回购市场再次爆发危机…" beside it under 情景C tells what
+    # follows (eval/typed_blind14.jsonl, after its single measurement)
+    for asked in ("如果美联储每月只买35亿美元,作者说会发生什么?",
+                  "Say the Fed really does buy only 3.5 billion dollars a month. What does the author say follows?"):
+        answer = seed_kb.ask(asked, use_llm=False)
+        assert "35亿" in answer.citations[0].sentence and "回购市场再次爆发危机" in answer.citations[1].sentence, answer.text
+    # a sub-item telling the outcome itself needs no sibling after it
+    answer = seed_kb.ask("萬一美聯儲買得太少,作者說股市會怎樣?", use_llm=False)
+    assert "结果" in answer.citations[0].sentence and "35亿" not in answer.citations[1].sentence, answer.text

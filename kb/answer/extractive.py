@@ -127,6 +127,9 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         if item_asked and question.kind not in kinds.EVIDENCE_KINDS:
             parts.append(quote(item.hit, *item.parent))
         parts.append(quote(item.hit, item.start, item.end))
+        if item is chosen[0] and item.siblings and question.kind not in kinds.SHORT_KINDS \
+                and kinds.ASKS_OUTCOME.search(question.text.lower()) and lists.label(item.text.strip()) not in _OUTCOMES:
+            parts += [quote(item.hit, *span) for span in item.siblings]  # what follows it, as its item tells
         after = _next_sentence(item.hit.passage.text, item.end) if item is chosen[0] else None
         after_text = item.hit.passage.text[after[0]:after[1]] if after else ""
         if after and ((question.kind in _GOES_ON and item.holds is False) or _echoes(question, own)
@@ -154,6 +157,9 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         text = f"**{in_script(short, short, 'hans', script)}** " + text
     return Answer(question.asked, text, False, citations, hits, script, warnings=warnings, short=short,
                   kind=question.kind)
+
+
+_OUTCOMES = frozenset("结果 后果 影响 结局".split())  # a sub-item so labelled tells what follows itself
 
 
 def _list_of(question: Question, item: ScoredSentence) -> tuple[int, int] | None:

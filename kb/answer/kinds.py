@@ -59,6 +59,11 @@ _ASKED_UNITS = (
 ASKS_NAME = re.compile(r"命名|取名|取的名|起的名|叫什么名|冠以|称之为什么|怎么称呼|叫(?:它|做|作)?什么|称为什么|称作什么"
                        r"|名称是|\bwhat (?:does|do|did) (?:the author|he|she|it|they|the article|the piece)\b.{0,30}\bcall\b"
                        r"|\bwhat (?:is|was|are|were) (?:it|this|that|they|the \w+) called\b|\bname (?:of|given to) the\b")
+# A question asking what follows from something (美联储只买35亿的话会怎样?, what happens if…): where the best sentence
+# is a sub-item ("• 美联储仅购买35亿美元。"), its item's other sub-items tell it ("• 结果:回购市场再次爆发危机…").
+ASKS_OUTCOME = re.compile(r"会(?:发生|出现)什么|会怎么?样|会如何|(?:什么|哪些|啥)(?:后果|结果)|后果|结果(?:是|会是)?(?:什么|啥|如何)"
+                          r"|\bwhat (?:happens|would happen|will happen)\b|\bwhat\b.{0,40}\bfollows\b"
+                          r"|\b(?:consequences?|outcomes?)\b")
 ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\blikel|\bchances?\b|\bodds\b")
 _PERCENT = re.compile(r"%|％|百分之")
 # A percentage that is a probability (机率25%, 概率为40%): it tells how likely, not how much.
