@@ -805,3 +805,15 @@ def test_asked_what_follows_a_sub_item_its_item_tells_it(seed_kb):
     # a sub-item telling the outcome itself needs no sibling after it
     answer = seed_kb.ask("萬一美聯儲買得太少,作者說股市會怎樣?", use_llm=False)
     assert "结果" in answer.citations[0].sentence and "35亿" not in answer.citations[1].sentence, answer.text
+
+
+def test_asked_which_scenario_its_title_names_it(seed_kb):
+    # 剧本 is 情景 (synonyms); "哪一个" of the scenarios is answered by the item's title, not a lead-in's
+    # (eval/typed_blind14.jsonl, after its single measurement)
+    answer = seed_kb.ask("三个剧本里,哪一个明说波动率会下降?", use_llm=False)
+    assert "情景A" in answer.citations[0].sentence and "波动率下降" in answer.citations[1].sentence, answer.text
+    answer = seed_kb.ask("Which scenario says volatility will fall?", use_llm=False)
+    assert not any(c.sentence.rstrip().endswith(":") for c in answer.citations[:1]), answer.text
+    # one scenario named, its own least amount: not the least of all the scenarios
+    answer = seed_kb.ask("软着陆那个剧本里,美联储每个月最少要买多少?", use_llm=False)
+    assert "200-300亿" in answer.citations[0].sentence, answer.text

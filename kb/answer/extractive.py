@@ -123,7 +123,9 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         item_asked = item_asked or (item is chosen[0] and item.parent is not None and not block and not context
                                     and question.kind not in kinds.SHORT_KINDS  # 全名叫啥 asks a person's name
                                     and bool(kinds.ASKS_NAME.search(question.text.lower()))
-                                    and not lists.leads_sub_items(item.hit.passage.text, item.start, item.end))
+                                    and not lists.leads_sub_items(item.hit.passage.text, item.start, item.end)
+                                    # a lead-in ("…策略调整:") names no thing: it introduces the list
+                                    and not lists.is_lead_in(item.hit.passage.text[item.parent[0]:item.parent[1]]))
         if item_asked and question.kind not in kinds.EVIDENCE_KINDS:
             parts.append(quote(item.hit, *item.parent))
         parts.append(quote(item.hit, item.start, item.end))

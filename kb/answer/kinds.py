@@ -58,7 +58,10 @@ _ASKED_UNITS = (
 # item names the thing its sub-items describe, so it answers where the best sentence is one of those sub-items
 ASKS_NAME = re.compile(r"命名|取名|取的名|起的名|叫什么名|冠以|称之为什么|怎么称呼|叫(?:它|做|作)?什么|称为什么|称作什么"
                        r"|名称是|\bwhat (?:does|do|did) (?:the author|he|she|it|they|the article|the piece)\b.{0,30}\bcall\b"
-                       r"|\bwhat (?:is|was|are|were) (?:it|this|that|they|the \w+) called\b|\bname (?:of|given to) the\b")
+                       r"|\bwhat (?:is|was|are|were) (?:it|this|that|they|the \w+) called\b|\bname (?:of|given to) the\b"
+                       # which of the scenarios (三个剧本里,哪一个…?): its title names it
+                       r"|哪一?个(?:情景|情境|剧本|场景)|(?:情景|情境|剧本|场景)(?:里|中|当中)[,，]?哪一?个"
+                       r"|\bwhich (?:of the (?:\w+ )?)?scenarios?\b")
 # A question asking what follows from something (美联储只买35亿的话会怎样?, what happens if…): where the best sentence
 # is a sub-item ("• 美联储仅购买35亿美元。"), its item's other sub-items tell it ("• 结果:回购市场再次爆发危机…").
 ASKS_OUTCOME = re.compile(r"会(?:发生|出现)什么|会怎么?样|会如何|(?:什么|哪些|啥)(?:后果|结果)|后果|结果(?:是|会是)?(?:什么|啥|如何)"
