@@ -65,7 +65,7 @@ _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
 # the question's template words and the months and days before it are left off (Goldman Sachs, Bank of England)
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?: (?:of|the|and|&) [A-Z][a-z]+| [A-Z][a-z]+)+\b")
 MONTH_OR_WEEKDAY = re.compile(r"(?:jan|febr)uary|march|april|may|june|july|august|(?:sept|nov|dec)ember|october"
-                               r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day")
+                              r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day")
 
 
 def normalize_query(query: str) -> str:
