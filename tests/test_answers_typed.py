@@ -814,6 +814,12 @@ def test_asked_which_scenario_its_title_names_it(seed_kb):
     assert "情景A" in answer.citations[0].sentence and "波动率下降" in answer.citations[1].sentence, answer.text
     answer = seed_kb.ask("Which scenario says volatility will fall?", use_llm=False)
     assert not any(c.sentence.rstrip().endswith(":") for c in answer.citations[:1]), answer.text
-    # one scenario named, its own least amount: not the least of all the scenarios
+    # one scenario named, its own least amount: not the least of all the scenarios; two named, still compared
     answer = seed_kb.ask("软着陆那个剧本里,美联储每个月最少要买多少?", use_llm=False)
     assert "200-300亿" in answer.citations[0].sentence, answer.text
+    answer = seed_kb.ask("情景A和情景B,哪个情景里美联储每月买得最多?", use_llm=False)
+    assert "情景B" in answer.citations[0].sentence, answer.text
+    from kb.answer import kinds
+
+    assert not kinds.ASKS_NAME.search("这个剧本里哪一个资产表现最好?")  # which asset, not which scenario
+    assert not kinds.ASKS_OUTCOME.search("美联储会如何操作?") and kinds.ASKS_OUTCOME.search("只买35亿的话,会怎样?")

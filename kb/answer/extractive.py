@@ -130,8 +130,8 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
             parts.append(quote(item.hit, *item.parent))
         parts.append(quote(item.hit, item.start, item.end))
         if item is chosen[0] and item.siblings and question.kind not in kinds.SHORT_KINDS \
-                and kinds.ASKS_OUTCOME.search(question.text.lower()) and lists.label(item.text.strip()) not in _OUTCOMES:
-            parts += [quote(item.hit, *span) for span in item.siblings]  # what follows it, as its item tells
+                and kinds.ASKS_OUTCOME.search(question.text.lower()):
+            parts += [quote(item.hit, *span) for span in _outcomes(item)]  # what follows it, as its item tells
         after = _next_sentence(item.hit.passage.text, item.end) if item is chosen[0] else None
         after_text = item.hit.passage.text[after[0]:after[1]] if after else ""
         if after and ((question.kind in _GOES_ON and item.holds is False) or _echoes(question, own)
@@ -161,7 +161,22 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
                   kind=question.kind)
 
 
-_OUTCOMES = frozenset("结果 后果 影响 结局".split())  # a sub-item so labelled tells what follows itself
+_OUTCOME_LABEL = re.compile(r"(?:结果|后果|影响|结局)$")  # 结果, 最终结果, 市场影响: a sub-item telling what follows
+
+
+def _outcomes(item: ScoredSentence) -> list[tuple[int, int]]:
+    """The sub-items beside `item` that tell what follows: those labelled as outcomes ("• 结果:回购市场再次爆发
+    危机…"), else those after it; none where its own line is an outcome."""
+    text = item.hit.passage.text
+
+    def line_label(start: int) -> str:
+        end = text.find("\n", start)
+        return lists.label(text[text.rfind("\n", 0, start) + 1:end if end >= 0 else len(text)].strip()) or ""
+
+    if _OUTCOME_LABEL.search(line_label(item.start)):
+        return []
+    labelled = [span for span in item.siblings if _OUTCOME_LABEL.search(line_label(span[0]))]
+    return (labelled or [span for span in item.siblings if span[0] > item.start])[:lists.MAX_ITEMS]
 
 
 def _list_of(question: Question, item: ScoredSentence) -> tuple[int, int] | None:

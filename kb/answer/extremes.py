@@ -90,8 +90,9 @@ def _extreme(asked: Superlative, question: str, text: str) -> set[str]:
                 blocks[-1].append(line)
             index += 1
         figures = [(value, block) for block in blocks if (value := _figure(asked, block)) is not None]
-        # a question naming one item (软着陆那个剧本里…最少) asks the extreme within it, not which item
-        names_one = any(lists.names_item(question, block[0]) for block in blocks)
+        # a question naming one item (软着陆那个剧本里…最少) asks the extreme within it, not which item; one naming
+        # two or all of them (情景A和情景B哪个机率最高?, 美联储 of every title) still compares them
+        names_one = sum(lists.names_item(question, block[0]) for block in blocks) == 1
         if len(figures) >= 2 and not names_one and _shared_label(question, [block[0] for _, block in figures]):
             chosen = (max if asked.most else min)(figures, key=lambda f: f[0])
             if sum(1 for value, _ in figures if value == chosen[0]) == 1:

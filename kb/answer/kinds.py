@@ -60,13 +60,15 @@ ASKS_NAME = re.compile(r"命名|取名|取的名|起的名|叫什么名|冠以|�
                        r"|名称是|\bwhat (?:does|do|did) (?:the author|he|she|it|they|the article|the piece)\b.{0,30}\bcall\b"
                        r"|\bwhat (?:is|was|are|were) (?:it|this|that|they|the \w+) called\b|\bname (?:of|given to) the\b"
                        # which of the scenarios (三个剧本里,哪一个…?): its title names it
-                       r"|哪一?个(?:情景|情境|剧本|场景)|(?:情景|情境|剧本|场景)(?:里|中|当中)[,，]?哪一?个"
-                       r"|\bwhich (?:of the (?:\w+ )?)?scenarios?\b")
+                       r"|哪一?[个种](?:情景|情境|剧本)|(?:情景|情境|剧本)(?:里|中|当中)[,，]?哪一?[个种](?!"
+                       r"[\u4e00-\u9fff]{0,2}(?:资产|股|债|市场|行业|板块|指标|数据|公司|机构|国家))"  # which asset, not which one
+                       r"|\bwhich (?:of the (?:\w+ )?)?scenarios?\b(?! analysis)")
 # A question asking what follows from something (美联储只买35亿的话会怎样?, what happens if…): where the best sentence
 # is a sub-item ("• 美联储仅购买35亿美元。"), its item's other sub-items tell it ("• 结果:回购市场再次爆发危机…").
-ASKS_OUTCOME = re.compile(r"会(?:发生|出现)什么|会怎么?样|会如何|(?:什么|哪些|啥)(?:后果|结果)|后果|结果(?:是|会是)?(?:什么|啥|如何)"
-                          r"|\bwhat (?:happens|would happen|will happen)\b|\bwhat\b.{0,40}\bfollows\b"
-                          r"|\b(?:consequences?|outcomes?)\b")
+# 会如何 and 会怎样 only ending their clause: 美联储会如何操作? asks how, not what follows.
+ASKS_OUTCOME = re.compile(r"(?<!不)会(?:发生|出现)什么|会(?:怎么?样|如何)(?=呢?[?？,，!！。]|$)|(?:什么|哪些|啥)(?:后果|结果)|后果"
+                          r"|结果(?:是|会是)?(?:什么|啥|如何|怎么?样)|\bwhat (?:happens|would happen|will happen)\b"
+                          r"|\bwhat\b.{0,40}\bfollows\b|\bwhat (?:is|are|was|were|would be) the (?:likely )?(?:consequences?|outcomes?)\b")
 ASKS_PROBABILITY = re.compile(r"机率|概率|几率|可能性|\bprobabilit|\blikel|\bchances?\b|\bodds\b")
 _PERCENT = re.compile(r"%|％|百分之")
 # A percentage that is a probability (机率25%, 概率为40%): it tells how likely, not how much.
