@@ -7,7 +7,6 @@ import re
 from kb.retrieve.question import Question
 
 COMMON_NUMBER = 0.1  # a number (a token of its own) in more than this share of the passages tells no sentence apart
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # a number and the unit of an amount after it, if any: 2.4万亿 is not 2.4万, nor 35万 35万亿
 _NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*((?:[万千百]亿|亿|[万千百](?!亿)|[%％])?)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,425 is 1425

@@ -89,7 +89,8 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # where the answer may be: a sentence that says something of the question itself, not only through the one
     # before it or the heading above it (例如,Evercore ISI预测…35亿美元 after "「维护派」:…抵消流通货币的自然增长"
     # does not say how fast 流通货币 grows)
-    covering = [s for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence and s.own > 0]
+    near = [s for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence]
+    covering = [s for s in near if s.own > 0]
     if question.kind in kinds.EVIDENCE_KINDS and not any(scored.holds(s) for s in covering):
         return [f"资料中没有找到所问的{_KIND_NAMES.get(question.kind, question.kind)}"]
     # asked who had to do with a person the question names in full (斯蒂芬·米兰是由哪位总统提名的?), the answer is
@@ -108,7 +109,7 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # the sentence before it, which says who they are (美联储…做出了一个历史性的决定).
     if question.kind == "time" and dates.asks_day(question.text):
         told = {term: weight for term, weight in question.weights.items() if not dates.is_date_word(term)}
-        near = [s for s in scored if s.coverage >= KIND_EVIDENCE * best_sentence]  # with no word of its own, too
+        # near, not covering: the sentence speaking of 他们 may hold no word of its own
         if not any(dates.names_day(s.text) and term_coverage(told, _told_of(s)) > 0 for s in near):
             return ["资料中没有找到所问的日期"]
     units = kinds.asked_unit(question.text)

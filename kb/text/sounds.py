@@ -41,6 +41,7 @@ _MERGED = str.maketrans("pbtdgkclrszxjqw", "bbddkkkllsssssw")
 _REPEATED = re.compile(r"(.)\1+")  # Mark Cabana: 马克·卡巴纳 says k once
 
 
+@lru_cache(maxsize=1024)  # asked of each name for every candidate of every sentence
 def _english_skeleton(word: str) -> str:
     word = word.lower()
     for pattern, replacement in _ENGLISH_SOUNDS:
@@ -72,7 +73,6 @@ def may_transliterate(english: str) -> bool:
 def transliterates(english: str, chinese: str) -> bool:
     """Whether a Chinese name (卡巴纳, 马克·卡巴纳) may be the transliteration of an English name (Cabana, Mark Cabana):
     the same consonants, as a transliteration keeps them (may_transliterate)."""
-    if not _HAN.search(chinese) or not may_transliterate(english):
-        return False
     spelled = _english_skeleton(re.sub(r"[^A-Za-z]", "", english))
-    return spelled == _pinyin_skeleton(re.sub(r"[^\u3400-\u9fff]", "", chinese))
+    return len(spelled) >= 3 and bool(_HAN.search(chinese)) \
+        and spelled == _pinyin_skeleton(re.sub(r"[^\u3400-\u9fff]", "", chinese))
