@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 # A question asking which year is answered by a year, not by the whole date around it (845年, 民国27年).
-_ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|什么年份|\b(?:which|what) year\b")
+_ASKS_YEAR = re.compile(r"哪一?年(?!级|龄)|何年|(?:西元|公元|民国)几年|哪一?个年份|什么年份|\b(?:which|what) year\b")
 _DAY_ASKED = r"哪一?天|哪一日|几号|几月几日|何日|(?:具体|确切)(?:的)?日期|\b(?:which|what|exact) (?:day|date)\b"
 _ASKS_DAY = re.compile(_DAY_ASKED)
 _ASKS_FINER = re.compile(rf"{_DAY_ASKED}|哪个?月|几月|几日|日期|\b(?:month|day|date)\b")
@@ -20,6 +20,10 @@ _DAY = re.compile(
     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 # A word of the question that only says when (2025, 2025年, 12月, 年): not what the date is of.
 _DATE_WORD = re.compile(r"\d+(?:\s*[年月日号]\s*\d+)*\s*[年月日号]?|[一二三四五六七八九十]+[月日号]|[年月日号]")
+# Any year as DRCD's histories write one, for telling whether a date names its year (1972年, 民国34年, 太和十九年,
+# 元年, 庚申年, 1990年代, 2025-12), not 三年间 or 年级.
+_NAMED_YEAR = re.compile(r"(?:\d{1,4}|[元〇零一二三四五六七八九十百]{1,5}|[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥])\s*年"
+                         r"(?![级龄间来内])|\d{4}\s*[-/]\s*\d|\d+\s*世纪")
 _YEAR_MENTION = re.compile(r"(?:公元前?|民国)?\d{1,4}\s*年(?!代|级|度|龄)")
 # A year of one or two digits followed by its month is a year of an era, whose name stands before it (承久3年5月,
 # 昭和20年8月), not a count of years (持续3年, 未来3年). DRCD dev: one short answer more exact (承久3年, not 3年),
@@ -46,6 +50,11 @@ def names_day(sentence: str) -> bool:
 def is_date_word(term: str) -> bool:
     """Whether a word of a question only says when (2025, 12月)."""
     return bool(_DATE_WORD.fullmatch(term))
+
+
+def named_years(text: str) -> list[str]:
+    """Every year a text names, as written (for whether a date holds its year; `years` gives the short answer's)."""
+    return _NAMED_YEAR.findall(text)
 
 
 def years(sentence: str) -> list[str]:

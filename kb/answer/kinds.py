@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import Iterable, Optional
 
+from kb.answer import dates
 from kb.answer.dates import WEEKDAY
 from kb.text import tagged
 from kb.text.tokens import question_tags
@@ -190,6 +191,10 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
         return found
     if kind == "quantity" and not _ASKS_COUNT.search(asked.lower()):  # 两大阵营 answers 几派, not 增长多少
         found = [f for f in found if not _COUNT_OF_THINGS.fullmatch(f)]
+    if kind == "time" and dates.asks_year(asked):
+        # a date without its year (9月2日, 同年12月9日) does not answer: the year is in the sentence it follows
+        years = dates.named_years(sentence)
+        found = [f for f in found if dates.named_years(f)] + [y for y in years if not any(y in f for f in found)]
     sort = asked_sort(asked) if kind == "other" else None
     head = _HEAD.search(asked) if kind in ("place", "organisation") else None
     words = (tagged(sentence) if tags is None else tags) if sort or head else ()
