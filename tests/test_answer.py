@@ -261,6 +261,15 @@ def test_asked_which_year_a_date_without_its_year_does_not_answer():
         assert not dates.named_years(text), text
 
 
+def test_asked_in_a_unit_an_amount_in_another_does_not_answer():
+    from kb.answer import kinds
+
+    # DRCD dev: 多少人 is answered by 3000人, not by the sentence's percentage or area
+    sentence = "1964年学生总数约3000人,经费增长20%,占地1000亩"
+    assert kinds.entities("quantity", sentence, asked="1964年时中国科学技术大学的学生总数约高达多少人?") == ["约3000人"]
+    assert kinds.entities("quantity", sentence, asked="经费增长了多少?") == ["约3000人", "20%", "1000亩"]
+
+
 def test_a_year_no_passage_holds_is_missing(seed_kb):
     # The article speaks of 2022 to 2026: a question about another year is about a time the store says nothing of,
     # whatever it shares with the article's words.
