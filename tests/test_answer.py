@@ -250,15 +250,29 @@ def test_asked_which_year_a_date_without_its_year_does_not_answer():
     asked = "湖北省革命委员会在哪一年同意湖北地质学院在江陵城东门内建校?"
     assert dates.asks_year(asked) and dates.asks_year("狄托于西元几年的时候过世?")
     assert not dates.asks_year("他读几年级?") and not dates.asks_year("湖北省革命委员会何时同意建校?")
+    assert not dates.asks_year("为何年轻人不买房?") and not dates.asks_year("qt是何年何月开始的?")
     assert kinds.entities("time", "9月2日,湖北省革命委员会同意湖北地质学院在江陵城东门内建校。", asked=asked) == []
     assert kinds.entities("time", "1972年8月9日,湖北省革命委员会关于成立湖北地质学院武汉分院的批复。", asked=asked)
     assert kinds.entities("time", "民国十九年元旦,获国民政府颁授一等宝鼎勋章。", asked="中原大战在哪一年爆发?")
     # asked when, a day answers
     assert kinds.entities("time", "9月2日,湖北省革命委员会同意建校。", asked="湖北省革命委员会何时同意建校?")
-    for text in ("民国34年", "孝文帝太和十九年", "庚申年", "中统元年", "1960年代", "2025-12"):
+    for text in ("民国34年", "孝文帝太和十九年,", "正德十六年正德皇帝朱厚照去世", "民国16年中共发动起义", "庚申年",
+                 "中统元年三月", "1960年代", "2025-12", "二○二五年"):
         assert dates.named_years(text), text
-    for text in ("9月2日", "同年12月9日", "三年级", "上个月"):
+    # a count of years is no year (as the era's year of the short answer is: 承久3年 before its month)
+    for text in ("9月2日", "同年12月9日", "三年级", "上个月", "三年后", "持续3年,", "10年期国债", "百年老店", "300年间",
+                 "100美元年化", "1500-2000美元", "他在位三十五年", "未来3年,"):
         assert not dates.named_years(text), text
+    # asked 西元几年, a span (在位35年) is not read as the year
+    assert kinds.entities("time", "他在位35年。", asked="狄托于西元几年的时候过世?") == []
+
+
+def test_asked_which_year_a_relative_year_is_not_refused(fresh_kb):
+    fresh_kb.add_text("美联储去年6月开始缩减资产负债表,市场一度担忧流动性。今年12月1日,美联储正式终止了量化紧缩。"
+                      "次年,美联储将转而购买短期国库券。", title="缩表")
+    for question in ("美联储在哪一年终止了量化紧缩?", "美联储于西元几年终止了量化紧缩?"):
+        answer = fresh_kb.ask(question, use_llm=False)
+        assert not answer.abstained and "今年12月1日" in answer.citations[0].sentence, (question, answer.text)
 
 
 def test_asked_in_a_unit_an_amount_in_another_does_not_answer():
@@ -268,6 +282,9 @@ def test_asked_in_a_unit_an_amount_in_another_does_not_answer():
     sentence = "1964年学生总数约3000人,经费增长20%,占地1000亩"
     assert kinds.entities("quantity", sentence, asked="1964年时中国科学技术大学的学生总数约高达多少人?") == ["约3000人"]
     assert kinds.entities("quantity", sentence, asked="经费增长了多少?") == ["约3000人", "20%", "1000亩"]
+    # the unit may follow the amount found (2万 of 2万余人); 多少人民币 and 多少人口 name no unit of people
+    assert kinds.entities("quantity", "会议吸引了2万余人参加,门票涨了20%", asked="会议吸引了多少人参加?") == ["2万"]
+    assert kinds.entities("quantity", "这笔贷款为500亿元。", asked="这笔贷款是多少人民币?") == ["500亿元"]
 
 
 def test_a_year_no_passage_holds_is_missing(seed_kb):

@@ -46,7 +46,7 @@ _ASKED_UNITS = (
     (re.compile(r"盎司|\bounces?\b"), re.compile(r"盎司")),
     (re.compile(r"每桶|\bper barrel\b|\ba barrel\b"), re.compile(r"桶")),
     (re.compile(r"多少个?基点|\bbasis points?\b"), re.compile(r"基点|bp", re.I)),
-    (re.compile(r"多少人|多少(?:名|位)(?!置)|几(?:名|位)(?!置)|\bhow many (?:people|persons|members|employees|staff|"
+    (re.compile(r"多少人(?!民币|口|次|均)|多少(?:名|位)(?!置)|几(?:名|位)(?!置)|\bhow many (?:people|persons|members|employees|staff|"
                 r"workers|voters|voting members)\b"), re.compile(r"人|位|名")),
     (re.compile(r"多少点|\bhow many points\b"), re.compile(r"点")),  # an index's level or move
     (re.compile(r"(?:多少|几)万亿|\bhow many trillions?\b"), re.compile(r"万亿")),  # a magnitude asked is a unit
@@ -194,8 +194,8 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
     # asked in a unit (多少人), an amount in another (20%, 1000亩) does not answer. DRCD dev answer@1 +2 (3 up, 1 down:
     # a bare 2,790,060 of 多少人)
     unit = asked_unit(asked) if kind == "quantity" else None
-    if unit:
-        found = [f for f in found if unit.search(f)]
+    if unit:  # its unit may follow the amount found (2万 of 2万余人, 3000 of 3000多名)
+        found = [f for f in found if unit.search(f) or _unit_follows(unit, sentence, f)]
     if kind == "time" and dates.asks_year(asked):
         # a date without its year (9月2日, 同年12月9日) does not answer: the year is in the sentence it follows
         years = dates.named_years(sentence)
@@ -216,6 +216,11 @@ def entities(kind: str, sentence: str, duration: bool = False, tags: Tags = None
     asked = re.sub(r"\s+", "", asked.lower())
     return [f for f in found if re.sub(r"\s+", "", f.lower()) not in asked
             and not (kind == "person" and "·" in f and f.rsplit("·", 1)[1] in asked)]
+
+
+def _unit_follows(unit: re.Pattern, sentence: str, amount: str) -> bool:
+    at = sentence.find(amount)
+    return at >= 0 and bool(unit.match(sentence[at + len(amount):at + len(amount) + 3].lstrip("余多")))
 
 
 def _compounds(head: str, words) -> list[str]:

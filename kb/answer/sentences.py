@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from kb.answer import evidence, kinds, lists, names, numbers
+from kb.answer import dates, evidence, kinds, lists, names, numbers
 from kb.answer.outlines import line_contexts
 from kb.records import Hit, Passage
 from kb.retrieve.question import Question
@@ -134,7 +134,8 @@ class SentenceScores(list):
     def __init__(self, question: Question, scored: list[ScoredSentence]) -> None:
         super().__init__()
         self.question = question
-        self.duration = bool(_DURATION.search(question.text.lower()))
+        # 西元几年 asks which year, not how many years
+        self.duration = bool(_DURATION.search(question.text.lower())) and not dates.asks_year(question.text)
         typed = question.kind in kinds.SHORT_KINDS or question.kind in ("definition", "reason")
         self.bonus = (KIND_WEIGHT if question.language == "zh" else KIND_WEIGHT_OTHER_LANGUAGE) if typed else 0.0
         if question.kind == "other" and kinds.asked_sort(question.text):
