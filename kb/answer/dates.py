@@ -20,12 +20,12 @@ _DAY = re.compile(
     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 # A word of the question that only says when (2025, 2025年, 12月, 年): not what the date is of.
 _DATE_WORD = re.compile(r"\d+(?:\s*[年月日号]\s*\d+)*\s*[年月日号]?|[一二三四五六七八九十]+[月日号]|[年月日号]")
-# Any year as DRCD's histories write one, for telling whether a date names its year: 1972年, 1990年代, 2025-12, 庚申年,
-# and a year of an era (民国34年, 太和十九年, 中统元年); not a count of years
-# (三年后, 持续3年, 10年期, 百年老店, 300年间) nor 元年 of 美元年化.
 # two characters opening a clause before a number of years that name no era (持续3年, 在位三十五年)
 _NOT_ERA = "持续|未来|过去|经过|在位|历时|长达|超过|不到|将近|大约|至少|最近|此后|之后|其后|随后|前后|约有|已有|已经|连续|相隔|相距"
 _ERA_NUMBER = r"(?:\d{1,2}|[〇○零一二三四五六七八九十百]{1,4})"
+# Any year as DRCD's histories write one, for telling whether a date names its year: 1972年, 1990年代, 2025-12, 庚申年,
+# and a year of an era (民国34年, 太和十九年, 中统元年); not a count of years
+# (三年后, 持续3年, 10年期, 百年老店, 300年间) nor 元年 of 美元年化.
 _NAMED_YEAR = re.compile(
     r"\d{3,4}\s*年(?![级龄间来内后前期多半以的左])|\d{4}\s*[-/]\s*\d{1,2}(?![\d,.])|\d+\s*世纪"
     r"|[〇○零一二三四五六七八九十]{2,3}年代|[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
@@ -35,8 +35,6 @@ _NAMED_YEAR = re.compile(
     # or followed by its month or ending its phrase (太和十九年,)
     rf"|(?<![\d〇○零一二三四五六七八九十百\-–~至到第每数几多近约达续时过长满位了历共逾])(?<!未来)(?<!过去){_ERA_NUMBER}\s*年"
     r"(?=\s*(?:\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|[,，。;；、)）]|$|[春夏秋冬]|初|底|末|元旦|正月|间))")
-# Relative years (去年, 次年, 同年): the year is said against another; enough to keep a which-year question from
-# being refused, not to prefer the sentence (its year is in the sentence it follows, which the answer leans on).
 _YEAR_MENTION = re.compile(r"(?:公元前?|民国)?\d{1,4}\s*年(?!代|级|度|龄)")
 # A year of one or two digits followed by its month is a year of an era, whose name stands before it (承久3年5月,
 # 昭和20年8月), not a count of years (持续3年, 未来3年). DRCD dev: one short answer more exact (承久3年, not 3年),

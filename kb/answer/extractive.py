@@ -275,7 +275,7 @@ def _short_answer(question: Question, top: ScoredSentence) -> str | None:
     one that the question does not.
 
     A short answer is shown only where it is right often enough to lead the answer (precision >= 0.8
-    on DRCD dev, bench/drcd.py): this one was exact for 0.92 of the 240 questions that got it; the
+    on DRCD dev, bench/drcd.py): this one was exact for 0.92 of the 241 questions that got it; the
     single candidate of the other kinds held a gold answer 0.4-0.6 of the time (README, "Answers").
     Article facts, read from the record, are shown too (kb.answer.facts)."""
     if question.kind != "time" or not dates.asks_year(question.text):
