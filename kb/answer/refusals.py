@@ -93,9 +93,9 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     covering = [s for s in near if s.own > 0]
     # asked which year, a relative year (去年6月, 同年) or a date whose year is in the sentence before is not preferred
     # (kinds.entities), yet it is no reason to refuse
-    dated = question.kind == "time" and dates.asks_year(question.text)
+    year_asked = question.kind == "time" and dates.asks_year(question.text)
     if question.kind in kinds.EVIDENCE_KINDS and not any(
-            scored.holds(s) or (dated and kinds.entities("time", s.text)) for s in covering):
+            scored.holds(s) or (year_asked and scored.dated(s)) for s in covering):
         return [f"资料中没有找到所问的{_KIND_NAMES.get(question.kind, question.kind)}"]
     # asked who had to do with a person the question names in full (斯蒂芬·米兰是由哪位总统提名的?), the answer is
     # where that person is spoken of: a sentence naming them, or one referring back to one that does. Only a

@@ -190,6 +190,12 @@ class SentenceScores(list):
             sentence.score = sentence.base + self.bonus if holds else self._without(sentence)
         return sentence.holds
 
+    def dated(self, sentence: ScoredSentence) -> bool:
+        """Whether the sentence holds a date or time of any kind (去年6月 too, which a which-year question does not
+        prefer), read with its stored tags."""
+        tags = _tags(sentence.hit.passage, sentence.start, sentence.end)
+        return bool(kinds.entities("time", sentence.text, tags=tags))
+
     def _names(self, passage: Passage, span: tuple[int, int] | None) -> bool:
         """Whether passage.text[span] holds something of the kind the question asks for."""
         return bool(span) and bool(kinds.entities(self.question.kind, passage.text[span[0]:span[1]], self.duration,
