@@ -69,15 +69,21 @@ def rows_for(kb: KnowledgeBase, questions: list[dict], cache: Path) -> list[dict
 
 
 def fit(rows: list[dict], names: tuple[str, ...], l2: float = 1e-3, steps: int = 4000) -> tuple[np.ndarray, float]:
-    """Weighted logistic regression (answerable = 1) by gradient descent, features standardised while fitting."""
+    """Weighted logistic regression (answerable = 1) over the questions the model weighs."""
     rows = [r for r in rows if r["applies"] and not r["refused"]]
     x = np.array([[r["features"][n] for n in names] for r in rows])
     y = np.array([float(r["answerable"]) for r in rows])
-    weight = np.array([r.get("weight", 1.0) for r in rows])
-    weight /= weight.mean()
+    return logistic(x, y, np.array([r.get("weight", 1.0) for r in rows]), l2, steps)
+
+
+def logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, l2: float = 1e-3,
+             steps: int = 4000) -> tuple[np.ndarray, float]:
+    """Weighted logistic regression by gradient descent, features standardised while fitting; the weights and
+    bias on the features' own scale."""
+    weight = np.ones(len(y)) if weight is None else weight / weight.mean()
     mean, std = x.mean(0), x.std(0) + 1e-9
     z = (x - mean) / std
-    w, b = np.zeros(len(names)), 0.0
+    w, b = np.zeros(x.shape[1]), 0.0
     for _ in range(steps):
         residual = weight * (1 / (1 + np.exp(-(z @ w + b))) - y)
         w -= 0.5 * (z.T @ residual / len(y) + l2 * w)

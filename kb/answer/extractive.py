@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from kb.answer import dates, evidence, extremes, kinds, lists
+from kb.answer import dates, evidence, extremes, kinds, leading, lists
 from kb.answer.refusals import refusal
 from kb.answer.render import citation_for, in_script, no_answer_text
 from kb.answer.sentences import ANAPHOR, ASKS, EXAMPLE, KEEP_RATIO, THEY, ScoredSentence, score_sentences
@@ -73,6 +73,9 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
     if refused is not None:
         return abstain(refused)
     chosen = _choose(scored)
+    short = _short_answer(question, chosen[0])
+    if short is None:  # a year the best sentence names answers a which-year question: it leads
+        chosen = leading.lead(question, chosen)
     citations: list[Citation] = []
     numbers: dict[tuple[str, int], int] = {}
     quoted_texts: set[str] = set()
@@ -150,7 +153,6 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
             parts += [quote(hit, start, end) for hit, start, end in items]
             if items and answers_which_items:
                 break  # the list is the answer: the sentences chosen after it were other lists' lead-ins or items
-    short = _short_answer(question, chosen[0])
     text = "".join(parts)
     warnings = []
     if question.language != "zh":
