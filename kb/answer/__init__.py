@@ -3,6 +3,7 @@
     sentences.py   every sentence of the hits scored against the question
     outlines.py    where each line of a passage stands: its heading, the item it is indented under
     extractive.py  the default: the best sentences quoted, or an abstention
+    leading.py     which of the chosen sentences comes first: a fitted model (data/leading.json)
     refusals.py    when the evidence does not hold the answer: names, years, amounts it lacks; weak evidence
     kinds.py       what an answer of each kind looks like in a sentence (amounts, dates, names…)
     lists.py       the items after a lead-in that ends in a colon, an item's sub-items

@@ -1,5 +1,6 @@
 """The answer without a language model: the best-scored sentences of the top passages
-(kb.answer.sentences) quoted, each with its `[n]`. Nothing is written that is not in a passage.
+(kb.answer.sentences) quoted, each with its `[n]`, the one likeliest to hold the answer first
+(kb.answer.leading). Nothing is written that is not in a passage.
 
 A pronoun sentence brings the sentence it leans on, a sub-item the item or sub-item holding the amount
 or date it lacks (quoted first), a lead-in that ends with a colon the list items after it, for a
