@@ -61,6 +61,15 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
     assert not described.abstained and "2025-12-10" in described.text and described.citations[0].kind == "article"
     assert seed_kb.read("The headline poses a question about 2026. What is it asking?").fact == "title"
     assert seed_kb.read("这篇拿吸尘器比喻QT的文章是谁写的?").fact == "author"
+    # the sixteenth blind set (after its single measurement): 这一篇 without 文章, and "the piece that …" whose
+    # clause runs past the 40 characters a field word may stand from "the piece"
+    for question, expected in (("講「擠出效應」和一級交易商「資產負債表釋放」的這一篇,是登在哪個平台上的?", "MarsBit"),
+                               ("On what date was the piece that splits Wall Street into a 'maintenance' camp and a "
+                                "'replenishment' camp published?", "2025-12-10")):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert not answer.abstained and expected in answer.text and answer.citations[0].kind == "article", question
+    for question in ("这一篇提到的美联储什么时候开始RMP?", "The piece that covers RMP says what about the bills that get published?"):
+        assert seed_kb.read(question).kind != "article_fact", question
     # …but not what such an article says, nor headline inflation
     for question in ("这篇讲QT的稿子里提到了哪几家机构?", "这篇讲RMP的文章提到的新工具什么时候上线?",
                      "What was the headline CPI in November?", "Headline inflation rose to what level?"):
