@@ -68,7 +68,12 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
                                 "'replenishment' camp published?", "2025-12-10")):
         answer = seed_kb.ask(question, use_llm=False)
         assert not answer.abstained and expected in answer.text and answer.citations[0].kind == "article", question
-    for question in ("这一篇提到的美联储什么时候开始RMP?", "The piece that covers RMP says what about the bills that get published?"):
+    for question in ("这一篇提到的美联储什么时候开始RMP?", "The piece that covers RMP says what about the bills that get published?",
+                     "根据这一篇,什么时候美联储会开始降息?", "這一篇,什麼時候降息?", "看完这一篇,谁是这轮QT的最大赢家?",
+                     "这一篇哪位经济学家认为会衰退?", "这一篇来自高盛的研报认为油价会怎么走?", "这一篇在哪里提到了准备金?",
+                     "The article about the Treasury: when is the refunding statement published?",
+                     "In the piece about the bull market, can the rally still run?",
+                     "In the article on bitcoin ETFs, were the flows data for Monday released?"):
         assert seed_kb.read(question).kind != "article_fact", question
     # …but not what such an article says, nor headline inflation
     for question in ("这篇讲QT的稿子里提到了哪几家机构?", "这篇讲RMP的文章提到的新工具什么时候上线?",
