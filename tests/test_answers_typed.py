@@ -73,7 +73,10 @@ def test_article_facts_are_answered_from_the_record(seed_kb):
                      "这一篇哪位经济学家认为会衰退?", "这一篇来自高盛的研报认为油价会怎么走?", "这一篇在哪里提到了准备金?",
                      "The article about the Treasury: when is the refunding statement published?",
                      "In the piece about the bull market, can the rally still run?",
-                     "In the article on bitcoin ETFs, were the flows data for Monday released?"):
+                     "In the article on bitcoin ETFs, were the flows data for Monday released?",
+                     # what the article says was published or released is asked of the passages
+                     "What did the article say about the bills the Treasury published?",
+                     "According to the article, what data was released?"):
         assert seed_kb.read(question).kind != "article_fact", question
     # …but not what such an article says, nor headline inflation
     for question in ("这篇讲QT的稿子里提到了哪几家机构?", "这篇讲RMP的文章提到的新工具什么时候上线?",
