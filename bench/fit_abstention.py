@@ -47,13 +47,7 @@ def questions_of(home: Path, half: str, data: Path) -> list[dict]:
 
 def rows_for(kb: KnowledgeBase, questions: list[dict], cache: Path) -> list[dict]:
     """Each question's evidence features, whether it is answerable, and whether the earlier rules refuse it."""
-    if cache.exists():
-        hits_by = pickle.loads(cache.read_bytes())
-    else:
-        # k=10, then the top 5: what bench/drcd.py and `kb eval` compose from
-        hits_by = {q["question"]: kb.search(kb.read(q["question"]), k=10, mode="hybrid")[:5]
-                   for q in tqdm(questions, desc=f"search {cache.parent.name}", unit="q", file=sys.stderr)}
-        cache.write_bytes(pickle.dumps(hits_by))
+    hits_by = cached_hits(kb, questions, cache)
     rows = []
     for item in questions:
         question, hits = kb.read(item["question"]), hits_by[item["question"]]
@@ -66,6 +60,17 @@ def rows_for(kb: KnowledgeBase, questions: list[dict], cache: Path) -> list[dict
         rows.append({"answerable": item.get("answerable", True), "refused": refused, "applies": applies,
                      "features": evidence.features(question, hits, best, coverage, meanings(scored))})
     return rows
+
+
+def cached_hits(kb: KnowledgeBase, questions: list[dict], cache: Path) -> dict[str, list]:
+    """Each question's hits, searched once and kept in `cache`: k=10, then the top 5, what bench/drcd.py and
+    `kb eval` compose from."""
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    hits_by = {q["question"]: kb.search(kb.read(q["question"]), k=10, mode="hybrid")[:5]
+               for q in tqdm(questions, desc=f"search {cache.parent.name}", unit="q", file=sys.stderr)}
+    cache.write_bytes(pickle.dumps(hits_by))
+    return hits_by
 
 
 def fit(rows: list[dict], names: tuple[str, ...], l2: float = 1e-3, steps: int = 4000) -> tuple[np.ndarray, float]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import pickle
 import sys
 from pathlib import Path
 from unittest import mock
@@ -32,7 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_abstention import logistic  # noqa: E402
+from fit_abstention import cached_hits, logistic  # noqa: E402
 
 from kb.answer import extractive, leading  # noqa: E402
 from kb.config import Settings  # noqa: E402
@@ -46,12 +45,7 @@ def rows_for(kb: KnowledgeBase, questions: list[dict], cache: Path) -> list[dict
     """Each question's chosen sentences after the first: their features against the first, whether each holds a
     gold answer (itself, or the sentence it leans on, which may be quoted before it), and whether the first quoted
     sentence does."""
-    if cache.exists():
-        hits_by = pickle.loads(cache.read_bytes())
-    else:
-        hits_by = {q["question"]: kb.search(kb.read(q["question"]), k=10, mode="hybrid")[:5]
-                   for q in tqdm(questions, desc="search", unit="q", file=sys.stderr)}
-        cache.write_bytes(pickle.dumps(hits_by))
+    hits_by = cached_hits(kb, questions, cache)
     recorder = _Recorder()
     rows = []
     # the chosen sentences, in the order they were scored: kb.answer.extractive asks kb.answer.leading to order them

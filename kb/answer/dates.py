@@ -26,12 +26,15 @@ _ERA_NUMBER = r"(?:\d{1,2}|[〇○零一二三四五六七八九十百]{1,4})"
 # Any year as DRCD's histories write one, for telling whether a date names its year: 1972年, 1990年代, 2025-12, 庚申年,
 # and a year of an era (民国34年, 太和十九年, 中统元年); not a count of years
 # (三年后, 持续3年, 10年期, 百年老店, 300年间) nor 元年 of 美元年化.
+# what follows a count of years, not a year (年级, 三年间, 10年期, 三年后, 百年以来)
+_NOT_A_YEAR = r"(?![级龄间来内后前期多半以的左])"
 _NAMED_YEAR = re.compile(
-    r"\d{3,4}\s*年(?![级龄间来内后前期多半以的左])|\d{4}\s*[-/]\s*\d{1,2}(?![\d,.])|\d+\s*世纪"
+    rf"\d{{3,4}}\s*年{_NOT_A_YEAR}"
+    r"|\d{4}\s*[-/]\s*\d{1,2}(?![\d,.])|\d+\s*世纪"
     r"|[〇○零一二三四五六七八九十]{2,3}年代|[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
     r"|(?<![美欧日韩港台亿万千百币])元年"
     # after 民国 / 公元, or an era's name opening its clause (正德十六年正德皇帝…, 民国16年中共…)
-    rf"|(?:民国|公元前?|西元|(?:^|(?<=[,，。;；:：、\s]))(?!{_NOT_ERA})[\u4e00-\u9fff]{{2}}){_ERA_NUMBER}\s*年(?![级龄间来内后前期多半以的左])"
+    rf"|(?:民国|公元前?|西元|(?:^|(?<=[,，。;；:：、\s]))(?!{_NOT_ERA})[\u4e00-\u9fff]{{2}}){_ERA_NUMBER}\s*年{_NOT_A_YEAR}"
     # or followed by its month or ending its phrase (太和十九年,)
     rf"|(?<![\d〇○零一二三四五六七八九十百\-–~至到第每数几多近约达续时过长满位了历共逾])(?<!未来)(?<!过去){_ERA_NUMBER}\s*年"
     r"(?=\s*(?:\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|[,，。;；、)）]|$|[春夏秋冬]|初|底|末|元旦|正月|间))")
