@@ -387,6 +387,21 @@ def test_questions_the_article_does_not_answer_abstain(seed_kb):
     assert kinds.asked_unit("准备金集中在几家大型机构手中?") is None and kinds.asked_unit("美国有几家一级交易商?")
 
 
+def test_a_market_term_the_store_lacks_is_missing_in_either_language(seed_kb):
+    # kb/text/data/market_terms.txt and market_glossary.txt: 贴现窗口, 净息差 and tapering (缩减购债) are in no passage;
+    # tether is a market term written in Latin letters, stablecoin one whose synonym (稳定币) is
+    for question, term in (("美联储会不会重新打开贴现窗口?", "贴现窗口"), ("RMP对银行的净息差有什么影响?", "净息差"),
+                           ("Does the author compare RMP with the Fed's tapering in 2014?", "缩减购债"),
+                           ("Will RMP lift demand for stablecoins?", "stablecoin"),
+                           ("How much does Tether hold in T-bills?", "tether")):
+        answer = seed_kb.ask(question, use_llm=False)
+        assert answer.abstained and any(term in w for w in answer.warnings), (question, answer.warnings)
+    # a market term the article does write is held: the question is answered
+    assert not seed_kb.ask("How did the Fed's quantitative tightening end?", use_llm=False).abstained
+    read = seed_kb.read("Will RMP lift demand for stablecoins?")
+    assert "stablecoin" in read.named and "lift" not in read.named and "demand" not in read.named
+
+
 def test_a_request_to_explain_asks_about_its_subject(seed_kb):
     # 解释一下 is one word to jieba, and weighed as the subject it outweighed RMP: the answer abstained
     question = seed_kb.read("解释一下RMP")

@@ -61,6 +61,7 @@ _LABEL = re.compile(r"(?<=[A-Za-z] )([A-HJ-Z])\b(?!['’])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
 # A run of capitalised words in an English question (In December Goldman Sachs…): a name of two words or more once
 # the question's template words and the months and days before it are left off (Goldman Sachs, Bank of England)
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?: (?:of|the|and|&) [A-Z][a-z]+| [A-Z][a-z]+)+\b")
@@ -302,4 +303,10 @@ def _names(asked: str, text: str, lang: str) -> list[str]:
                 names.append(term)
         return names
     acronyms = {a.lower() for a in _ACRONYM.findall(asked)}
-    return [n for n in names if _CJK.search(n) or n in acronyms]
+    # a market term written in Latin letters (tether, libor) or one whose synonyms are (stablecoin: 稳定币) names a
+    # thing as a Chinese market term does; CC-CEDICT glosses such words otherwise (tether: 拴) or not at all
+    terms = set(market_terms())
+    words = dict.fromkeys(bilingual.singular(w) for w in _LATIN_WORD.findall(text.lower()))
+    marked = [w for w in words if w in terms or any(s in terms for s in synonyms(w) - {w})]
+    named = [n for n in names if _CJK.search(n) or n in acronyms]
+    return named + [w for w in marked if w not in named]
