@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from kb.retrieve.question import MONTH_OR_WEEKDAY, Question, template_words
+from kb.retrieve.named import MONTH_OR_WEEKDAY
+from kb.retrieve.question import Question
 from kb.text import bilingual, convert
 from kb.text.sounds import may_transliterate, transliterates
+from kb.text.tokens import template_words
 
 _SPELLED = re.compile(r"(?<!^)\b[A-Z][a-z]{2,}\b")  # Cabana; not FOMC, not "a", not the question's first word
 _AROUND = frozenset("的了在是和与及为以由被把对向从说称")  # words that stand beside a name, not in it

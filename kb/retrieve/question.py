@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from kb.retrieve import named as naming
 from kb.retrieve.scoring import bm25_idf, coverage_idf
-from kb.text import bilingual, convert, data_lines, expand_query, named_terms, synonyms, tokenize_query
-from kb.text.tokens import question_tags, stopwords
+from kb.text import bilingual, convert, data_lines, expand_query, synonyms, tokenize_query
+from kb.text.tokens import question_tags, stopwords, template_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,30 +61,12 @@ _LETTER = re.compile(r"[a-z]")
 _LABEL = re.compile(r"(?<=[A-Za-z] )([A-HJ-Z])\b(?!['’])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}\b")
-_LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
-# A run of capitalised words in an English question (In December Goldman Sachs…): a name of two words or more once
-# the question's template words and the months and days before it are left off (Goldman Sachs, Bank of England)
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?: (?:of|the|and|&) [A-Z][a-z]+| [A-Z][a-z]+)+\b")
-MONTH_OR_WEEKDAY = re.compile(r"(?:jan|febr)uary|march|april|may|june|july|august|(?:sept|nov|dec)ember|october"
-                              r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day")
 
 
 def normalize_query(query: str) -> str:
     """Width-folded Simplified text: what both sides of the search compare against."""
     folded = convert.fold_width(query.strip())
     return convert.to_simplified(folded)
-
-
-@lru_cache(maxsize=1)
-def template_words() -> frozenset[str]:
-    return frozenset(w for line in data_lines("question_words.txt") for w in line.split())
-
-
-@lru_cache(maxsize=1)
-def market_terms() -> tuple[str, ...]:
-    """kb/text/data/market_terms.txt, longest first (标普500 before 标普)."""
-    return tuple(sorted({w for line in data_lines("market_terms.txt") for w in line.split()}, key=lambda w: -len(w)))
 
 
 @lru_cache(maxsize=1)
@@ -199,10 +182,10 @@ def read_question(asked: str, store=None) -> Question:
     if lang != "zh":
         tokens = bilingual.join_phrases(tokens, keep=template_words())
         if store is not None:
-            chinese, unheld = _chinese_words(tokens, store, _english_names(asked))
+            chinese, unheld = naming.chinese_words(tokens, store, naming.english_names(asked))
             tokens += chinese
     expanded = expand_query(tokens)
-    named = _names(asked, text, lang) if text else []
+    named = naming.names(asked, text, lang) if text else []
     if lang != "zh" and store is not None:
         named += [term for term in unheld if term not in named]
     kind = expected_kind(text)
@@ -216,48 +199,6 @@ def read_question(asked: str, store=None) -> Question:
         words = expanded + [w for term in named + [measured] * bool(measured) for w in sorted(synonyms(term))]
         question.frequencies, question.total = store.document_frequencies(words)
     return question
-
-
-def _english_names(asked: str) -> list[str]:
-    """The names of two words or more in an English question, lower case (bank of england)."""
-    template, names = template_words(), []
-    for run in _CAPITALISED_RUN.findall(asked):
-        words = run.lower().split()
-        while words and (words[0] in template or MONTH_OR_WEEKDAY.fullmatch(words[0])):
-            words.pop(0)
-        if len(words) >= 2:
-            names.append(" ".join(words))
-    return names
-
-
-def _chinese_words(tokens: list[str], store, names: list[str] = ()) -> tuple[list[str], list[str]]:
-    """For each English word or phrase of a question (not of its template, not one kb's synonym list
-    already gives Chinese words: fed, qt), the Chinese word CC-CEDICT gives for it that the store holds
-    most often (camp -> 阵营, balance sheet -> 资产负债表, probability -> 机率 where the articles write 机率);
-    and the market terms (kb/text/data/market_terms.txt) and the Chinese of the question's `names` (Bank of
-    England: 英格兰银行) that the store holds in none of their senses."""
-    template = template_words()
-    candidates = {t: sorted(bilingual.translations(t)) for t in dict.fromkeys([*tokens, *names])
-                  if (t not in template or t in names) and len(synonyms(t)) == 1 and not _CJK.search(t)}
-    candidates = {t: words for t, words in candidates.items() if words}
-    if not candidates:
-        return [], []
-    # a phrase's Chinese may be no word of the index (紧急救市, 固定收益): its words stand for it
-    pieces = {w: tokenize_query(w) for words in candidates.values() for w in words}
-    frequencies, _ = store.document_frequencies(list(dict.fromkeys([*pieces, *(p for ws in pieces.values() for p in ws)])))
-    chosen, missing = [], []
-    terms = set(market_terms())
-    for english, words in candidates.items():
-        held = [w for w in words if frequencies.get(w)]
-        if held:
-            chosen.append(max(held, key=lambda w: frequencies[w]))
-        else:
-            whole = next((pieces[w] for w in words if len(pieces[w]) > 1 and all(frequencies.get(p) for p in pieces[w])),
-                         [])
-            chosen += whole
-            if not whole:  # mortgage: 按揭, a market term no passage holds in any of the word's senses
-                missing += ([w for w in words if w in terms] + words * (english in names))[:1]
-    return list(dict.fromkeys(w for w in chosen if w not in tokens)), missing
 
 
 def _measured(text: str) -> str | None:
@@ -279,34 +220,3 @@ def _measured(text: str) -> str | None:
                     return word
             return None
     return None
-
-
-def _names(asked: str, text: str, lang: str) -> list[str]:
-    """Named terms, without the question's template, and the market terms it names (kb/text/data/market_terms.txt);
-    in a question not written in Chinese, only its Chinese words and its acronyms (QT, ECB): "when" or "did" name
-    nothing."""
-    template = template_words()
-    names = [n for n in named_terms(text) if n not in template]
-    if lang == "zh":
-        # market terms jieba tags as ordinary words (本金, 房贷, 新兴市场), each where no longer one holds it; one
-        # within a word (房价 of 高房价) or beginning and ending where words do, not across them (道指 of 三道/指的是)
-        lowered = text.lower()
-        spans, at = [], 0
-        for word, _ in question_tags(text):
-            spans.append((at, at + len(word)))
-            at += len(word)
-        edges = {0} | {end for _, end in spans}
-        for term in market_terms():
-            if not any(term in n for n in names) and any(
-                    (m.start() in edges and m.end() in edges) or any(a <= m.start() and m.end() <= b for a, b in spans)
-                    for m in re.finditer(re.escape(term), lowered)):
-                names.append(term)
-        return names
-    acronyms = {a.lower() for a in _ACRONYM.findall(asked)}
-    # a market term written in Latin letters (tether, libor) or one whose synonyms are (stablecoin: 稳定币) names a
-    # thing as a Chinese market term does; CC-CEDICT glosses such words otherwise (tether: 拴) or not at all
-    terms = set(market_terms())
-    words = dict.fromkeys(bilingual.singular(w) for w in _LATIN_WORD.findall(text.lower()))
-    marked = [w for w in words if w in terms or any(s in terms for s in synonyms(w) - {w})]
-    named = [n for n in names if _CJK.search(n) or n in acronyms]
-    return named + [w for w in marked if w not in named]

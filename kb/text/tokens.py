@@ -101,6 +101,12 @@ def stopwords() -> frozenset[str]:
     return frozenset(data_lines("stopwords.txt"))
 
 
+@lru_cache(maxsize=1)
+def template_words() -> frozenset[str]:
+    """The words of a question's template (data/question_words.txt: 是什么意思, 请问, when, did…), not of its subject."""
+    return frozenset(w for line in data_lines("question_words.txt") for w in line.split())
+
+
 def _clean(tokens: list[str]) -> list[str]:
     stop = stopwords()
     out = []
