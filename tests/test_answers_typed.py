@@ -402,6 +402,31 @@ def test_a_market_term_the_store_lacks_is_missing_in_either_language(seed_kb):
     assert "stablecoin" in read.named and "lift" not in read.named and "demand" not in read.named
 
 
+def test_an_english_contraction_names_nothing(seed_kb):
+    # eval/typed_blind17.jsonl (after its single measurement): "won't" was cut into "won" and "t", and CC-CEDICT's
+    # "won" is 韩元: the question was refused for a currency it never named
+    question = "Why won't banks lend out their idle cash, and why can't they?"
+    assert not any("韩元" in term for term in seed_kb.read(question).named)
+    answer = seed_kb.ask(question, use_llm=False)
+    assert not any("韩元" in w for w in answer.warnings), answer.warnings
+
+
+def test_an_english_question_asking_the_odds_or_its_title(seed_kb):
+    # eval/typed_blind17.jsonl (after its single measurement): "what odds" asks an amount (the scenario's 机率 in its
+    # item line, above the outcome the question describes), and "its exact title", after naming the piece by what it
+    # lays out, asks the article's title
+    from kb.retrieve.question import expected_kind
+
+    assert expected_kind("what odds does the author give to a repo crisis?") == "quantity"
+    assert expected_kind("i'd like to cite the piece on rmp. what is its exact title?") == "article_fact"
+    assert expected_kind("the article mentions the lcr. what is its full name?") != "article_fact"
+    answer = seed_kb.ask("What odds does the author give to the outcome where repo blows up again and stocks fall hard?",
+                         use_llm=False)
+    assert "25%" in answer.text and not answer.abstained, answer.text
+    answer = seed_kb.ask("I'd like to cite the piece with scenarios A, B and C. What is its exact title?", use_llm=False)
+    assert "美联储大转型" in answer.text or "美聯儲大轉型" in answer.text, answer.text
+
+
 def test_a_request_to_explain_asks_about_its_subject(seed_kb):
     # 解释一下 is one word to jieba, and weighed as the subject it outweighed RMP: the answer abstained
     question = seed_kb.read("解释一下RMP")

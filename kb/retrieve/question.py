@@ -177,8 +177,10 @@ def read_question(asked: str, store=None) -> Question:
     text = normalize_query(asked)
     # 解释一下RMP, 请简单介绍QT: the request says what to do with the subject; the words to weigh are the subject's
     subject = _REQUEST.sub("", text) or text
-    tokens = tokenize_query(subject) if text else []
     lang = language(asked)
+    if lang != "zh":
+        subject = bilingual.expand_contractions(subject)
+    tokens = tokenize_query(subject) if text else []
     if lang != "zh":
         tokens = bilingual.join_phrases(tokens, keep=template_words())
         if store is not None:

@@ -25,6 +25,11 @@ _GLOSS_SPLIT = re.compile(r"[/;,]")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _PHRASE = re.compile(r"[a-z][a-z'-]*(?: [a-z][a-z'-]*){0,%d}" % (MAX_WORDS - 1))
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+# won't, can't, isn't, they're, we've: their pieces ("won", "t") are no words of the question (won: 韩元)
+_CONTRACTIONS = ((re.compile(r"\bwon['’]t\b", re.I), "will not"), (re.compile(r"\bcan['’]t\b", re.I), "can not"),
+                 (re.compile(r"n['’]t\b", re.I), " not"), (re.compile(r"['’]re\b", re.I), " are"),
+                 (re.compile(r"['’]ve\b", re.I), " have"), (re.compile(r"['’]ll\b", re.I), " will"),
+                 (re.compile(r"['’]m\b", re.I), " am"))
 
 
 def _gloss_keys(gloss: str) -> list[str]:
@@ -78,6 +83,14 @@ def _index() -> dict[str, frozenset[str]]:
     except OSError:
         pass  # a read-only temp folder: built again next time
     return {key: frozenset(words) for key, words in index.items()}
+
+
+def expand_contractions(text: str) -> str:
+    """English contractions written out: won't -> will not, isn't -> is not, they're -> they are ('s is left: is or
+    possessive)."""
+    for pattern, full in _CONTRACTIONS:
+        text = pattern.sub(full, text)
+    return text
 
 
 def verb_bases(word: str) -> list[str]:
