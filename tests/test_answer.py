@@ -259,6 +259,24 @@ def test_asked_which_day_a_month_alone_does_not_answer(seed_kb):
     assert not answer.abstained and "2025年12月1日" in answer.text, answer.text
 
 
+def test_asked_which_month_a_year_alone_does_not_answer(seed_kb):
+    from kb.answer import dates
+
+    assert dates.asks_month("准备金是在哪个月跌到最低的?") and dates.asks_month("in which month did qt end?")
+    assert not dates.asks_month("qt哪一年结束?")
+    for sentence in ("2025年12月", "当年10月的会议", "十二月", "2025-12", "年底前", "in october"):
+        assert dates.names_month(sentence), sentence
+    for sentence in ("2025年出现的一系列信号", "近三年", "第3季度", "2025年下半年"):
+        assert not dates.names_month(sentence), sentence
+    # eval/typed_blind17.jsonl (after its single measurement): the article says when the signals came (2025年), never
+    # in which month reserves were lowest
+    answer = seed_kb.ask("那准备金是在哪个月跌到最低的?", use_llm=False)
+    assert answer.abstained and "资料中没有找到所问的月份" in answer.warnings, answer.text
+    # the sentence a question's words are in (这个…新工具…) leans on the one that dates it (2026年1月…RMP…正式登场)
+    answer = seed_kb.ask("在华尔街掀起轩然大波的那个新工具,是哪年哪月正式登场的?", use_llm=False)
+    assert not answer.abstained and "2026年1月" in answer.text, answer.text
+
+
 def test_asked_which_year_a_date_without_its_year_does_not_answer():
     from kb.answer import dates, kinds
 

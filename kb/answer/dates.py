@@ -19,6 +19,11 @@ _DAY = re.compile(
     rf"|{WEEKDAY}|[元除]夕|(?:元宵|端午|中秋|重阳|七夕|清明|国庆|春|圣诞)节|圣诞"
     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 # A word of the question that only says when (2025, 2025年, 12月, 年): not what the date is of.
+# A question asking which month is not answered by a year alone (2025年出现的…信号 for 准备金是在哪个月跌到最低的?).
+_ASKS_MONTH = re.compile(r"哪一?个?月|几月|何月|\b(?:which|what) month\b")
+_MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,3}月|正月|腊月|月[初底中末]|年[初底末中]|\d{4}\s*[-/.]\s*\d{1,2}"
+                    r"|\b(?:jan|febr)uary\b|\bmarch\b|\bapril\b|\bmay\b|\bjune?\b|\bjuly\b|\baugust\b|\b(?:sept|nov|dec)ember\b"
+                    r"|\boctober\b")
 _DATE_WORD = re.compile(r"\d+(?:\s*[年月日号]\s*\d+)*\s*[年月日号]?|[一二三四五六七八九十]+[月日号]|[年月日号]")
 # two characters opening a clause before a number of years that name no era (持续3年, 在位三十五年)
 _NOT_ERA = "持续|未来|过去|经过|在位|历时|长达|超过|不到|将近|大约|至少|最近|此后|之后|其后|随后|前后|约有|已有|已经|连续|相隔|相距"
@@ -54,6 +59,16 @@ def asks_year(question: str) -> bool:
 def asks_day(question: str) -> bool:
     """Whether a (normalised) question asks which day something happens, not only its month or year."""
     return bool(_ASKS_DAY.search(question.lower()))
+
+
+def asks_month(question: str) -> bool:
+    """Whether a (normalised) question asks which month something happens (or its day: a day names its month)."""
+    return bool(_ASKS_MONTH.search(question.lower()))
+
+
+def names_month(sentence: str) -> bool:
+    """Whether a sentence names a month (10月, 年底, 2025-12), not only a year."""
+    return bool(_MONTH.search(sentence.lower()))
 
 
 def names_day(sentence: str) -> bool:

@@ -111,11 +111,18 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # dev and CMRC trial: none refused.
     # A sentence saying of 他们 what they did on that day (他们正式宣布:2025年12月1日,QT计划终止!) shares the words of
     # the sentence before it, which says who they are (美联储…做出了一个历史性的决定).
-    if question.kind == "time" and dates.asks_day(question.text):
+    # So is a which-month question by a year alone (2025年出现的…信号 for 准备金是在哪个月跌到最低的?): the seventeenth blind
+    # set's, after its measurement.
+    if question.kind == "time" and (dates.asks_day(question.text) or dates.asks_month(question.text)):
+        day = dates.asks_day(question.text)
         told = {term: weight for term, weight in question.weights.items() if not dates.is_date_word(term)}
+        names = dates.names_day if day else dates.names_month
+
+        def dated(s: ScoredSentence) -> bool:  # itself, or the sentence it leans on (这个…新工具 after 2026年1月,…登场)
+            return names(s.text) or bool(s.leans_on and names(s.hit.passage.text[s.leans_on[0]:s.leans_on[1]]))
         # near, not covering: the sentence speaking of 他们 may hold no word of its own
-        if not any(dates.names_day(s.text) and term_coverage(told, _told_of(s)) > 0 for s in near):
-            return ["资料中没有找到所问的日期"]
+        if not any(dated(s) and term_coverage(told, _told_of(s)) > 0 for s in near):
+            return ["资料中没有找到所问的日期" if day else "资料中没有找到所问的月份"]
     units = kinds.asked_unit(question.text)
     # how far stocks fall, in per cent, is not answered by a scenario's odds (情景C…(机率25%))
     how_likely = bool(kinds.ASKS_PROBABILITY.search(question.text.lower()))
