@@ -31,6 +31,7 @@ _AMOUNT_WORD = re.compile(r"[万亿千百]*(?:[美日欧港澳台]元|元|美金
 _ASKING = re.compile(r"几|哪|什么|多少")
 # anywhere in a sentence, who it speaks of is in the one before (not 其中, 其他, 尤其, 极其, 其实)
 _PRONOUN = re.compile(r"[他她它]们?|(?<![尤极])其(?![中他余实次])")
+_TENOR = re.compile(r"\d{1,2}\s*年期")  # a bond's tenor (10年期国债) names a bond of its own, as a year names a time
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 # the warning names what was asked for in the words the answer is written in (not "quantity")
@@ -69,7 +70,7 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     parts = range(1) if measured and measured[0] in _TOTAL else range(len(measured or "") - 1)
     if measured and not held(measured) and not (len(measured) > 2 and any(measured[i:i + 2] in evidence for i in parts)):
         missing.append(measured)
-    glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)]
+    glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)] + _TENOR.findall(question.text)
     years = [year for year in dict.fromkeys(_YEAR.findall(question.text)) if not held(year)]
     return missing + [term for term in glued + years if term not in evidence and term not in missing]
 

@@ -95,5 +95,9 @@ def names(asked: str, text: str, lang: str) -> list[str]:
     terms = set(market_terms())
     words = dict.fromkeys(bilingual.singular(w) for w in _LATIN_WORD.findall(text.lower()))
     marked = [w for w in words if w in terms or any(s in terms for s in synonyms(w) - {w})]
+    # and a Chinese market term it was written out into (S&P 500: 标普500), the longest where one holds another
+    for term in market_terms():
+        if _CJK.search(term) and term in text and not any(term in m for m in marked):
+            marked.append(term)
     named = [n for n in names if _CJK.search(n) or n in acronyms]
     return named + [w for w in marked if w not in named]

@@ -174,12 +174,10 @@ def read_question(asked: str, store=None) -> Question:
     document frequencies of every word any later step weighs. Raises EmptyQuestion when it has no words."""
     if not has_words(asked):
         raise EmptyQuestion(asked)
-    text = normalize_query(asked)
+    lang = language(asked)
+    text = normalize_query(asked) if lang == "zh" else bilingual.written_out(normalize_query(asked))
     # 解释一下RMP, 请简单介绍QT: the request says what to do with the subject; the words to weigh are the subject's
     subject = _REQUEST.sub("", text) or text
-    lang = language(asked)
-    if lang != "zh":
-        subject = bilingual.expand_contractions(subject)
     tokens = tokenize_query(subject) if text else []
     if lang != "zh":
         tokens = bilingual.join_phrases(tokens, keep=template_words())

@@ -30,6 +30,8 @@ _CONTRACTIONS = ((re.compile(r"\bwon['’]t\b", re.I), "will not"), (re.compile(
                  (re.compile(r"n['’]t\b", re.I), " not"), (re.compile(r"['’]re\b", re.I), " are"),
                  (re.compile(r"['’]ve\b", re.I), " have"), (re.compile(r"['’]ll\b", re.I), " will"),
                  (re.compile(r"['’]m\b", re.I), " am"))
+_SP = re.compile(r"\bs\s*&\s*p\b(\s*500)?", re.I)
+_TENOR = re.compile(r"\b(\d{1,2})[- ]years?\b(?=\s+(?:(?:us|u\.s\.)\s+)?(?:treasur|note|bond|yield|bill|tips|gilt|bund))", re.I)
 
 
 def _gloss_keys(gloss: str) -> list[str]:
@@ -85,12 +87,14 @@ def _index() -> dict[str, frozenset[str]]:
     return {key: frozenset(words) for key, words in index.items()}
 
 
-def expand_contractions(text: str) -> str:
-    """English contractions written out: won't -> will not, isn't -> is not, they're -> they are ('s is left: is or
-    possessive)."""
+def written_out(text: str) -> str:
+    """English written out for reading: contractions (won't -> will not, isn't -> is not, they're -> they are; 's is
+    left: is or possessive), names written with a symbol (S&P 500: 标普500) and a bond's tenor (10-year Treasury:
+    10年期), which word cutting would break into pieces that say nothing."""
     for pattern, full in _CONTRACTIONS:
         text = pattern.sub(full, text)
-    return text
+    text = _SP.sub(lambda m: "标普500" if m.group(1) else "标普", text)
+    return _TENOR.sub(lambda m: f"{m.group(1)}年期", text)
 
 
 def verb_bases(word: str) -> list[str]:
