@@ -31,7 +31,8 @@ _AMOUNT_WORD = re.compile(r"[万亿千百]*(?:[美日欧港澳台]元|元|美金
 _ASKING = re.compile(r"几|哪|什么|多少")
 # anywhere in a sentence, who it speaks of is in the one before (not 其中, 其他, 尤其, 极其, 其实)
 _PRONOUN = re.compile(r"[他她它]们?|(?<![尤极])其(?![中他余实次])")
-_TENOR = re.compile(r"\d{1,2}\s*年期")  # a bond's tenor (10年期国债) names a bond of its own, as a year names a time
+# a bond's tenor (10年期国债) names a bond of its own, as a year names a time; not 1900年期间 (a year, then 期间)
+_TENOR = re.compile(r"(?<![\d.])\d{1,2}\s*年期(?!间|内|满|限|末)")
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 # the warning names what was asked for in the words the answer is written in (not "quantity")
@@ -113,7 +114,8 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # A sentence saying of 他们 what they did on that day (他们正式宣布:2025年12月1日,QT计划终止!) shares the words of
     # the sentence before it, which says who they are (美联储…做出了一个历史性的决定).
     # So is a which-month question by a year alone (2025年出现的…信号 for 准备金是在哪个月跌到最低的?): the seventeenth blind
-    # set's, after its measurement.
+    # set's, after its measurement. For either, the date may be in the sentence a near one leans on (这个…新工具, after
+    # "2026年1月,…RMP…正式登场"): DRCD dev and CMRC trial, the same answers.
     if question.kind == "time" and (dates.asks_day(question.text) or dates.asks_month(question.text)):
         day = dates.asks_day(question.text)
         told = {term: weight for term, weight in question.weights.items() if not dates.is_date_word(term)}

@@ -64,14 +64,18 @@ def chinese_words(tokens: list[str], store, names: list[str] = ()) -> tuple[list
                          [])
             chosen += whole
             if not whole:  # mortgage: 按揭, a market term no passage holds in any of the word's senses
-                missing += ([w for w in words if w in terms] + words * (english in names))[:1]
+                # a market term through kb's glossary or a one-word gloss (mortgage: 按揭); CC-CEDICT's phrases are often
+                # descriptions (us president: 拜登, lower interest rates: 降息), not names of one thing
+                marked = [w for w in words if w in terms] if " " not in english or bilingual.in_glossary(english) else []
+                missing += (marked + words * (english in names))[:1]
     return list(dict.fromkeys(w for w in chosen if w not in tokens)), missing
 
 
 def names(asked: str, text: str, lang: str) -> list[str]:
     """Named terms, without the question's template, and the market terms it names (kb/text/data/market_terms.txt);
-    in a question not written in Chinese, only its Chinese words and its acronyms (QT, ECB): "when" or "did" name
-    nothing."""
+    in a question not written in Chinese, only its Chinese words, its acronyms (QT, ECB), the market terms it writes in
+    Latin letters or through a synonym (tether, stablecoin) and those it was written out into (标普500): "when" or
+    "did" name nothing."""
     template = template_words()
     names = [n for n in named_terms(text) if n not in template]
     if lang == "zh":

@@ -110,7 +110,7 @@ class EmptyQuestion(ValueError):
 @dataclass
 class Question:
     asked: str  # as the user wrote it
-    text: str  # width-folded Simplified: what is embedded and segmented
+    text: str  # width-folded Simplified (English written out: kb.text.bilingual.written_out): embedded and segmented
     script: str  # the script it was asked in: answers come back in it
     tokens: list[str]  # index-time segmentation of `text`, stopwords out
     expanded: list[str]  # tokens, then their synonyms: what the keyword index is asked for

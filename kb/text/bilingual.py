@@ -27,11 +27,13 @@ _PHRASE = re.compile(r"[a-z][a-z'-]*(?: [a-z][a-z'-]*){0,%d}" % (MAX_WORDS - 1))
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 # won't, can't, isn't, they're, we've: their pieces ("won", "t") are no words of the question (won: 韩元)
 _CONTRACTIONS = ((re.compile(r"\bwon['’]t\b", re.I), "will not"), (re.compile(r"\bcan['’]t\b", re.I), "can not"),
-                 (re.compile(r"n['’]t\b", re.I), " not"), (re.compile(r"['’]re\b", re.I), " are"),
-                 (re.compile(r"['’]ve\b", re.I), " have"), (re.compile(r"['’]ll\b", re.I), " will"),
-                 (re.compile(r"['’]m\b", re.I), " am"))
-_SP = re.compile(r"\bs\s*&\s*p\b(\s*500)?", re.I)
-_TENOR = re.compile(r"\b(\d{1,2})[- ]years?\b(?=\s+(?:(?:us|u\.s\.)\s+)?(?:treasur|note|bond|yield|bill|tips|gilt|bund))", re.I)
+                 (re.compile(r"(?<=[a-z])n['’]t\b", re.I), " not"), (re.compile(r"(?<=[a-z])['’]re\b", re.I), " are"),
+                 (re.compile(r"(?<=[a-z])['’]ve\b", re.I), " have"), (re.compile(r"(?<=[a-z])['’]ll\b", re.I), " will"),
+                 (re.compile(r"(?<=[a-z])['’]m\b", re.I), " am"))
+_SP = re.compile(r"\bs\s*&\s*p(?:(\s*500)\b|\b)", re.I)
+# 10-year Treasury, a 2 year note: the adjective (hyphenated or singular), before a bond's word, not "2 years bond yields"
+_TENOR = re.compile(r"\b(\d{1,2})(?:-| )year\b(?=\s+(?:(?:us|u\.s\.)\s+)?(?:treasur\w*|notes?|bonds?|yields?|bills?|tips|gilts?|bunds?)\b)",
+                    re.I)
 
 
 def _gloss_keys(gloss: str) -> list[str]:
@@ -126,6 +128,12 @@ def translations(phrase: str) -> frozenset[str]:
         if found:
             break
     return found
+
+
+def in_glossary(phrase: str) -> bool:
+    """Whether kb's own glossary (not CC-CEDICT) has the English word or phrase (lower case; plural or singular)."""
+    words = phrase.lower().split()
+    return bool(words) and any(key in _glossary() for key in (" ".join(words), " ".join(words[:-1] + [singular(words[-1])])))
 
 
 @lru_cache(maxsize=1)
