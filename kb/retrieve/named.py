@@ -63,9 +63,9 @@ def chinese_words(tokens: list[str], store, names: list[str] = ()) -> tuple[list
             whole = next((pieces[w] for w in words if len(pieces[w]) > 1 and all(frequencies.get(p) for p in pieces[w])),
                          [])
             chosen += whole
-            if not whole:  # mortgage: 按揭, a market term no passage holds in any of the word's senses
-                # a market term through kb's glossary or a one-word gloss (mortgage: 按揭); CC-CEDICT's phrases are often
-                # descriptions (us president: 拜登, lower interest rates: 降息), not names of one thing
+            # a market term no passage holds in any of the word's senses, through kb's glossary or a one-word gloss
+            # (mortgage: 按揭); CC-CEDICT's phrases are often descriptions (us president: 拜登), not names of one thing
+            if not whole:
                 marked = [w for w in words if w in terms] if " " not in english or bilingual.in_glossary(english) else []
                 missing += (marked + words * (english in names))[:1]
     return list(dict.fromkeys(w for w in chosen if w not in tokens)), missing
