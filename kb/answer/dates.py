@@ -18,13 +18,13 @@ _DAY = re.compile(
     r"|[一二三四五六七八九十廿卅]{1,3}[日号]|初[一二三四五六七八九十]|月[十廿卅][一二三四五六七八九十]"
     rf"|{WEEKDAY}|[元除]夕|(?:元宵|端午|中秋|重阳|七夕|清明|国庆|春|圣诞)节|圣诞"
     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
-# A word of the question that only says when (2025, 2025年, 12月, 年): not what the date is of.
 # A question asking which month is not answered by a year alone (2025年出现的…信号 for 准备金是在哪个月跌到最低的?).
 _ASKS_MONTH = re.compile(r"哪一?个?月|几月|何月|什么月份|\b(?:which|what) months?\b")
 # not 年中 (一年中: in a year), not 1500.5 (an amount), not "may" (the verb)
 _MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,3}月|正月|腊月|月[初底中末]|年[初底末]|\d{4}\s*[-/]\s*\d{1,2}(?!\d)"
                     r"|\b(?:jan|febr)uary\b|\bmarch\b|\bapril\b|\bjune?\b|\bjuly\b|\baugust\b|\b(?:sept|nov|dec)ember\b"
                     r"|\boctober\b")
+# A word of the question that only says when (2025, 2025年, 12月, 年): not what the date is of.
 _DATE_WORD = re.compile(r"\d+(?:\s*[年月日号]\s*\d+)*\s*[年月日号]?|[一二三四五六七八九十]+[月日号]|[年月日号]")
 # two characters opening a clause before a number of years that name no era (持续3年, 在位三十五年)
 _NOT_ERA = "持续|未来|过去|经过|在位|历时|长达|超过|不到|将近|大约|至少|最近|此后|之后|其后|随后|前后|约有|已有|已经|连续|相隔|相距"

@@ -116,8 +116,8 @@ def refusal(question: Question, hits: list[Hit], scored: SentenceScores, coverag
     # So is a which-month question by a year alone (2025年出现的…信号 for 准备金是在哪个月跌到最低的?): the seventeenth blind
     # set's, after its measurement. For either, the date may be in the sentence a near one leans on (这个…新工具, after
     # "2026年1月,…RMP…正式登场"): DRCD dev and CMRC trial, the same answers.
-    if question.kind == "time" and (dates.asks_day(question.text) or dates.asks_month(question.text)):
-        day = dates.asks_day(question.text)
+    day = question.kind == "time" and dates.asks_day(question.text)
+    if day or (question.kind == "time" and dates.asks_month(question.text)):
         told = {term: weight for term, weight in question.weights.items() if not dates.is_date_word(term)}
         names = dates.names_day if day else dates.names_month
 

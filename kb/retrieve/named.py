@@ -26,6 +26,11 @@ def market_terms() -> tuple[str, ...]:
     return tuple(sorted({w for line in data_lines("market_terms.txt") for w in line.split()}, key=lambda w: -len(w)))
 
 
+@lru_cache(maxsize=1)
+def _market_term_set() -> frozenset[str]:
+    return frozenset(market_terms())
+
+
 def english_names(asked: str) -> list[str]:
     """The names of two words or more in an English question, lower case (bank of england)."""
     template, names = template_words(), []
@@ -54,7 +59,7 @@ def chinese_words(tokens: list[str], store, names: list[str] = ()) -> tuple[list
     pieces = {w: tokenize_query(w) for words in candidates.values() for w in words}
     frequencies, _ = store.document_frequencies(list(dict.fromkeys([*pieces, *(p for ws in pieces.values() for p in ws)])))
     chosen, missing = [], []
-    terms = set(market_terms())
+    terms = _market_term_set()
     for english, words in candidates.items():
         held = [w for w in words if frequencies.get(w)]
         if held:
@@ -96,7 +101,7 @@ def names(asked: str, text: str, lang: str) -> list[str]:
     acronyms = {a.lower() for a in _ACRONYM.findall(asked)}
     # a market term written in Latin letters (tether, libor) or one whose synonyms are (stablecoin: 稳定币) names a
     # thing as a Chinese market term does; CC-CEDICT glosses such words otherwise (tether: 拴) or not at all
-    terms = set(market_terms())
+    terms = _market_term_set()
     words = dict.fromkeys(bilingual.singular(w) for w in _LATIN_WORD.findall(text.lower()))
     marked = [w for w in words if w in terms or any(s in terms for s in synonyms(w) - {w})]
     # and a Chinese market term it was written out into (S&P 500: 标普500), the longest where one holds another

@@ -121,8 +121,7 @@ def translations(phrase: str) -> frozenset[str]:
         return frozenset()
     index, glossary = _index(), _glossary()
     found = frozenset()
-    keys = [" ".join(words), " ".join(words[:-1] + [singular(words[-1])])]
-    keys += [" ".join([base] + words[1:]) for base in verb_bases(words[0])]
+    keys = _forms(words) + [" ".join([base] + words[1:]) for base in verb_bases(words[0])]
     for key in keys:
         found = (index.get(key) or frozenset()) | glossary.get(key, frozenset())
         if found:
@@ -133,7 +132,12 @@ def translations(phrase: str) -> frozenset[str]:
 def in_glossary(phrase: str) -> bool:
     """Whether kb's own glossary (not CC-CEDICT) has the English word or phrase (lower case; plural or singular)."""
     words = phrase.lower().split()
-    return bool(words) and any(key in _glossary() for key in (" ".join(words), " ".join(words[:-1] + [singular(words[-1])])))
+    return bool(words) and any(key in _glossary() for key in _forms(words))
+
+
+def _forms(words: list[str]) -> list[str]:
+    """A phrase as written and with its last word singular (interest rates: interest rate)."""
+    return [" ".join(words), " ".join(words[:-1] + [singular(words[-1])])]
 
 
 @lru_cache(maxsize=1)
