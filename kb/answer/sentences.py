@@ -91,6 +91,11 @@ THEY = re.compile(r"\s*(?:当|而|但|在|对于?|因此|所以)?[他她]们")
 # something, and one opening on 例如/比如 gives an example of it (例如,Evercore ISI预测… after "「维护派」:他们认为…"):
 # that sentence is what it says, and is quoted first.
 EXAMPLE = r"例如|比如|譬如|举例来说"  # what opens a sentence giving an example of what the one before it says
+# A sentence opening on 他认为/她指出… says whose argument the sentences after it in its paragraph go on with, up to
+# SPEAKER_REACH of them: asked who holds a view, a sentence of that argument leans on the one naming them.
+SPEAKS = re.compile(r"\s*[他她]们?(?:还|也|则|更|进一步)?(?:认为|指出|表示|称|说|强调|提出|主张|预测|预计|相信|觉得|解释|写道|坦言|"
+                    r"警告|分析|判断|断言)")
+SPEAKER_REACH = 3
 LEANS_BACK = re.compile(rf"\s*(?:(?:这|此)(?:一点)?(?:与|和|跟|同)|{EXAMPLE})")
 
 
@@ -110,6 +115,9 @@ class ScoredSentence:
     previous: tuple[int, int] | None = None  # the sentence before it in its line
     # the one before that, when `previous` refers back to it (米兰提出了…假说。他认为…。RMP本质上是…)
     earlier: tuple[int, int] | None = None
+    # the sentence naming whose argument it goes on with: in its line, the one before a 他认为…/她指出… a few sentences
+    # back (米兰提出了…假说。他认为…。在监管指标计算中…。RMP本质上是…)
+    speaker: tuple[int, int] | None = None
     meaning: float | None = None  # the embedder's cosine of the sentence and the question
     lift: float = 0.0  # what that cosine adds to `base`
     introduces: bool = False  # a heading line or a sentence that asks: it leads to the answer
@@ -169,8 +177,9 @@ class SentenceScores(list):
                 holds, sentence.leans_on = True, sentence.previous
             if kind in kinds.SHORT_KINDS and not kinds.entities(kind, own, self.duration, tags, self.question.text):
                 # 他认为… after 美联储理事斯蒂芬·米兰提出…
-                leans_on = next((span for span in (sentence.previous, sentence.earlier) if self._names(passage, span)),
-                                None)
+                leans_on = next((span for span in (sentence.previous, sentence.earlier,
+                                                   sentence.speaker if kind == "person" else None)
+                                 if self._names(passage, span)), None)
                 if leans_on is None and kind in ("organisation", "person") and sentence.previous and THEY.match(own):
                     # 当他们的资产负债表空间被释放出来后… asked which institutions, or who: whom 他们 stands for is
                     # the answer, in the sentence before, whether or not its name is one jieba tags (一级交易商)
@@ -240,6 +249,8 @@ def score_sentences(question: Question, hits: list[Hit],
         previous_end = -2
         earlier: tuple[int, int] | None = None
         previous_refers = False
+        speaker: tuple[int, int] | None = None  # ScoredSentence.speaker, in this line
+        since_speaker = 0
         asked: set[str] = set()  # the words of the sentence before, when it asks
         for start, end in sentence_spans(text):
             sentence = text[start:end]
@@ -250,6 +261,10 @@ def score_sentences(question: Question, hits: list[Hit],
             # A sentence often leans on the one before it in its line (他们预测… after 「回补派」…) and
             # on its section's heading (规模 in "RMP规模之谜"): half its coverage comes from them.
             same_line = "\n" not in text[previous_end:start]
+            if not same_line:
+                speaker = None
+            elif previous is not None and SPEAKS.match(sentence):
+                speaker, since_speaker = previous, 0
             context = previous_tokens if same_line else set()
             while line + 1 < len(lines) and lines[line + 1].start <= start:
                 line += 1
@@ -280,9 +295,12 @@ def score_sentences(question: Question, hits: list[Hit],
                                          if spelled else 0.0,
                                          previous=previous if same_line else None, introduces=introduces,
                                          earlier=earlier if same_line and previous_refers else None,
+                                         speaker=speaker if speaker not in (None, previous) and since_speaker <= SPEAKER_REACH
+                                         else None,
                                          parent=lines[line].parent if lines else None,
                                          siblings=lines[line].siblings if lines else ()))
             earlier = previous if same_line else None
+            since_speaker += 1
             previous_tokens, previous_end, previous = tokens, end, (start, end)
             previous_refers = bool(ANAPHOR.match(sentence))
             asked = tokens if asks else set()
