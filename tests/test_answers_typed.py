@@ -916,6 +916,9 @@ def test_what_a_question_asks_is_read_past_its_opening(seed_kb):
     assert expected_kind("should the fed buy 45 billion a month, how might it have to change course?") == "method"
     assert expected_kind("should the fed buy 45 billion a month?") == "yesno"
     assert expected_kind("论每月该买多少,文中喊价最高的那个人叫什么?") == "person"
+    # what someone is doing asks what they do, not what a thing is (eval/typed_blind19.jsonl, after its measurement)
+    assert expected_kind("what is the fed doing in the t-bill market that ends up dragging yields lower?") == "method"
+    assert expected_kind("what is rmp?") == "definition"
     answer = seed_kb.ask("The article opens with a roller-coaster image for the economy. Whose byline does it carry?",
                          use_llm=False)
     assert answer.short == "王永利" and answer.citations[0].kind == "article", answer.text
@@ -945,3 +948,14 @@ def test_end_up_is_no_end_and_replenishment_is_what_the_article_calls_it(seed_kb
     assert "终结" not in question.expanded and {"回补", "舒适"} <= set(question.expanded), question.expanded
     answer = seed_kb.ask(question.asked, use_llm=False)
     assert "做得有些过头了" in answer.text, answer.text
+
+
+def test_that_article_asks_the_record_and_an_announcement_brings_what_it_announces(seed_kb):
+    # eval/typed_blind19.jsonl (after its measurement): "那篇…的文章,是几点钟发出来的?" asks when the article was
+    # published; "…迎来了一个重要的里程碑。" and "…做出了一个历史性的决定。" announce what the sentence after says
+    answer = seed_kb.ask("那篇说银行宁可多付溢价借钱、也不碰准备金的文章,是几点钟发出来的?", use_llm=False)
+    assert answer.kind == "article_fact" and "06:35" in answer.short, answer.text
+    answer = seed_kb.ask("开头那段讲的里程碑式的大事,美联储究竟拍了什么板?", use_llm=False)
+    sentences = [c.sentence for c in answer.citations]
+    announced = next(i for i, s in enumerate(sentences) if "历史性的决定" in s)
+    assert "QT计划终止" in sentences[announced + 1], answer.text

@@ -48,6 +48,10 @@ ECHO_SHARE = 0.3
 # DRCD dev and CMRC trial: no answer gained or lost (9 and 4 answers one sentence longer); typed sets +3 (the
 # fresh, seventh and ninth blind sets', after their measurement).
 _SPELLS_OUT = re.compile(rf"\s*(?:其中|具体(?:而言|来说|来讲|地说)|{EXAMPLE})")
+# So is the sentence after one that announces something without saying what ("…做出了一个历史性的决定。", "…迎来了一个
+#重要的里程碑。"): it says what; where it announces too, the one after it as well.
+_ANNOUNCES = re.compile(r"(?:做出|作出|宣布|迎来|发生|出现|经历|面临)了?(?:一个|一项|一次|一场)[^。，,;；]{0,12}"
+                        r"(?:决定|决策|举措|变化|转变|转折|里程碑|事件|消息|时刻)[。!！]?\s*$")
 _NAMED_FIRST = ("person", "time")  # asked who or when, the sentence a best sentence leans on answers: it comes first
 _PER_ITEM = re.compile(r"分别|各自|各是|\beach of\b|\brespectively\b")
 
@@ -139,8 +143,11 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
         after = _next_sentence(item.hit.passage.text, item.end) if item is chosen[0] else None
         after_text = item.hit.passage.text[after[0]:after[1]] if after else ""
         if after and ((question.kind in _GOES_ON and item.holds is False) or _echoes(question, own)
-                      or _SPELLS_OUT.match(after_text)):
+                      or _SPELLS_OUT.match(after_text) or _ANNOUNCES.search(own)):
             parts.append(quote(item.hit, *after))  # it says why or what of the sentence it follows
+            then = _next_sentence(item.hit.passage.text, after[1]) if _ANNOUNCES.search(own) else None
+            if then and _ANNOUNCES.search(after_text):
+                parts.append(quote(item.hit, *then))
             if lists.is_lead_in(after_text):  # …深层矛盾: and the list it leads in
                 parts += [quote(hit, start, end) for hit, start, end in lists.items_after(item.hit, after[1], following)]
         if item_asked and question.kind in kinds.EVIDENCE_KINDS:
