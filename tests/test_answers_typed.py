@@ -289,7 +289,7 @@ def test_whom_they_stands_for_answers_which_institution(seed_kb):
     # question; 他们 are the 一级交易商 of the sentence before (no name jieba tags as an organisation).
     answer = seed_kb.ask("哪类机构的资产负债表空间被释放后,能为股市融资融券提供流动性中介服务?", use_llm=False)
     assert "一级交易商" in answer.citations[0].sentence, answer.text
-    from kb.answer.sentences import THEY
+    from kb.answer.holds import THEY
 
     assert THEY.match("而她们认为…") and THEY.match("当他们的…") and not THEY.match("他被特勤局特工发现")
 

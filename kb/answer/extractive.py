@@ -21,7 +21,8 @@ from typing import Callable
 from kb.answer import dates, evidence, extremes, kinds, leading, lists
 from kb.answer.refusals import refusal
 from kb.answer.render import citation_for, in_script, no_answer_text
-from kb.answer.sentences import ANAPHOR, ASKS, EXAMPLE, KEEP_RATIO, THEY, ScoredSentence, score_sentences
+from kb.answer.holds import KEEP_RATIO, THEY
+from kb.answer.sentences import ANAPHOR, ASKS, EXAMPLE, ScoredSentence, score_sentences
 from kb.records import Answer, Citation, Hit, Passage
 from kb.retrieve.question import Question
 from kb.text import LIST_ITEM, sentence_spans, token_set

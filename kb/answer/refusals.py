@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from kb.answer import dates, evidence, kinds
-from kb.answer.sentences import ANAPHOR, ScoredSentence, SentenceScores, meanings
+from kb.answer.holds import SentenceScores
+from kb.answer.sentences import ANAPHOR, ScoredSentence, meanings
 from kb.records import Hit
 from kb.retrieve.question import Question
 from kb.retrieve.scoring import coverage as term_coverage
