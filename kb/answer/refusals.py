@@ -73,7 +73,9 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     if measured and not held(measured) and not (len(measured) > 2 and any(measured[i:i + 2] in evidence for i in parts)):
         missing.append(measured)
     glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)] + _TENOR.findall(question.text)
-    years = [year for year in dict.fromkeys(_YEAR.findall(question.text)) if not held(year)]
+    # asked yes or no (QT是2023年才开始的吧?), a year may be the premise the answer corrects (自2022年6月启动以来)
+    years = [year for year in dict.fromkeys(_YEAR.findall(question.text)) if not held(year)] \
+        if question.kind != "yesno" else []
     return missing + [term for term in glued + years if term not in evidence and term not in missing]
 
 

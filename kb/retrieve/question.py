@@ -47,7 +47,13 @@ _ARTICLE_TIME_CLAUSE = re.compile(
     r"|(?:这篇)?(?:文章|本文)(?:发布|发表|刊出)(?:后|之后|以后)(?![,，]?[^，,。？?]{0,3}(?:被|谁|哪|几|多久))")
 # "Since nobody knows how big RMP will be, how does the author…": the question is what follows the clause
 _LEADING_CLAUSE = re.compile(r"^(?:since|if|given(?: that)?|although|though|even though|because|now that|once|unless"
-                             r"|assuming|supposing|suppose|while)\b[^,?]*,\s+(?=[a-z])")  # 4,000: no clause ends there
+                             r"|assuming|supposing|suppose|while)\b[^,?]*,\s+(?=[a-z])"  # 4,000: no clause ends there
+                             # "When T-bills stop paying enough, what…": a when clause before the question (not "When did
+                             # the Fed end QT, and why?")
+                             r"|^(?:when|after|before|as)\b[^,?]*,\s+(?=(?:what|which|who|whom|whose|how|why|where|does|do|did|is"
+                             r"|are|was|were|will|would|can|could|should)\b)")
+# where one English sentence ends and the next begins (not U.S. Treasury, 4.5 billion)
+_ENGLISH_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'\"”’][.!?])\s+(?=[A-Z])")
 # The word before 多少/多大/几… in a question asking an amount names what is measured (总额 of 准备金总额目前
 #是多少); the words between that say nothing of it are skipped.
 _HOW_MUCH = re.compile(r"^(?:多少|多大|多高|多长|多久|多重|多远|几)")
@@ -84,6 +90,17 @@ def expected_kind(text: str) -> str:
     """The kind of answer a (normalised) question expects; "other" when nothing says. A clause that
     dates the question by the article (文章发布时, when the article was written) does not ask about it, nor
     does an English question's opening clause (Since…, If…,)."""
+    whole = _kind_of(text)
+    # "Wall Street can't agree on how big RMP will be. Which Fed body is due to…?": an English question's last
+    # sentence, the one that asks, says what; the ones before set the scene (unless the whole asks about the article:
+    # "…the piece…? What is its exact title?")
+    sentences = _ENGLISH_SENTENCE_END.split(text.strip())
+    if len(sentences) > 1 and whole != "article_fact" and sentences[-1].rstrip().endswith("?"):
+        return _kind_of(sentences[-1])
+    return whole
+
+
+def _kind_of(text: str) -> str:
     lowered = _LEADING_CLAUSE.sub("", _ARTICLE_TIME_CLAUSE.sub(" ", text.lower()))
     return next((kind for kind, pattern in _kind_patterns() if pattern.search(lowered)), "other")
 

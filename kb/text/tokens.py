@@ -36,6 +36,8 @@ def _tokenizer() -> jieba.Tokenizer:
 # transliterated names, Latin acronyms. Person names (nr) are left out: jieba's HMM tags ordinary
 # words such as 宁可 as nr.
 _NAMING_TAGS = {"ns", "nt", "nz", "nrt", "eng"}
+# jieba glues 和/与/及/或/跟 to the character after it and tags the pair a name (现金和光拿…: 和光, nz): no name
+_GLUED_CONJUNCTION = re.compile(r"[和与及或跟][\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +95,8 @@ def question_tags(text: str) -> tuple[tuple[str, str], ...]:
 def named_terms(text: str) -> list[str]:
     """Words of a question that name an entity or a domain term (lower-cased), e.g. 欧洲央行, CPI, 基点."""
     return list(dict.fromkeys(word.lower() for word, flag in question_tags(text)
-                              if flag in _NAMING_TAGS and len(word) >= 2 and word.lower() not in stopwords()))
+                              if flag in _NAMING_TAGS and len(word) >= 2 and word.lower() not in stopwords()
+                              and not _GLUED_CONJUNCTION.fullmatch(word)))
 
 
 @lru_cache(maxsize=1)
