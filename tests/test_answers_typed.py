@@ -991,3 +991,59 @@ def test_a_conjunction_glued_to_the_next_character_is_no_name():
 
     assert named_terms("做固收的话,光拿现金和光拿短期国库券,作者更偏向哪个?") == ["短期国库券"]
     assert "欧洲央行" in named_terms("欧洲央行和美联储谁先降息?")
+
+
+def test_the_new_question_patterns_leave_ordinary_questions_alone(seed_kb):
+    # a reviewer's inputs against session 23's patterns: content questions about "那篇分析" or an analyst are no
+    # article facts; a question followed by a guess or "Does the article say?" keeps its kind, and so does one naming
+    # Mr. or Gov.; a yes/no question with "when" inside is still yes/no; "…多少吧?" asks an amount
+    from kb.retrieve.question import expected_kind, normalize_query
+
+    def kind(q: str) -> str:
+        return expected_kind(normalize_query(q))
+
+    assert kind("那篇分析认为美联储什么时候会停止缩表?") == "time" and kind("该分析师是谁?") == "person"
+    assert kind("那篇文章说RMP什么时候开始?") == "time"
+    assert kind("When does RMP start? In January?") == "time"
+    assert kind("How much will RMP buy? Does the article say?") == "quantity"
+    assert kind("Who is Mr. Miran?") == "person" and kind("When did Gov. Miran propose his hypothesis?") == "time"
+    assert kind("Will the Fed stop QT when reserves hit 3 trillion?") == "yesno"
+    assert kind("When did QT end, was it in December?") == "time"
+    assert kind("RMP每月大概是多少吧?") == "quantity" and kind("美联储是在2023年开始缩表的吧?") == "yesno"
+    assert kind("那个人的观点叫什么?") != "person"
+    assert kind("What are the options out there for bond investors?") != "reason"
+    # asked whether something happened in a year the store says nothing of, kb still says so
+    answer = seed_kb.ask("美联储2015年加息了吗?", use_llm=False)
+    assert answer.abstained and "2015" in " ".join(answer.warnings), answer.text
+
+
+def test_a_name_of_jiebas_dictionary_that_begins_with_a_conjunction_is_kept():
+    from kb.text.tokens import named_terms
+
+    assert named_terms("和田的玉价格多少?") == ["和田"] and "和讯" in named_terms("和讯与新浪财经哪个报道更早?")
+
+
+def test_an_argument_ends_where_someone_else_speaks():
+    # 米兰提出…。他认为…。市场普遍认为…: the market's view is not 米兰's
+    from kb.answer.sentences import score_sentences
+    from kb.records import Article, Hit, Passage
+    from kb.retrieve.question import read_question
+    from kb.text import tag_string, tokenize
+
+    text = "美联储理事斯蒂芬·米兰提出了一个假说。他认为,监管推高了准备金需求。在压力测试中,现金更受青睐。市场普遍认为RMP就是变相的量化宽松。"
+    article = Article(id="a", title="t", body=text, body_original=text, title_original="t", source=None, author=None,
+                      published=None, url=None, summary=None, summary_original=None, origin=None, script="hans",
+                      conversion="none", content_hash="h")
+    passage = Passage(id="p", article_id="a", position=0, text=text, text_original=text, start=0, end=len(text),
+                      tags=tag_string(text), tokens=tokenize(text))
+    scored, _ = score_sentences(read_question("谁认为RMP就是变相的量化宽松?"), [Hit(passage, article, 1.0)])
+    speakers = {s.text: s.speaker for s in scored}
+    assert speakers["在压力测试中,现金更受青睐。"] is not None  # two past 他认为: still his argument
+    assert speakers["市场普遍认为RMP就是变相的量化宽松。"] is None
+
+
+def test_an_announcement_that_says_what_brings_nothing():
+    from kb.answer.extractive import _ANNOUNCES
+
+    assert _ANNOUNCES.search("美联储,这个全球最具影响力的中央银行,做出了一个历史性的决定。")
+    assert not _ANNOUNCES.search("美联储做出了一个降息25个基点的决定。")

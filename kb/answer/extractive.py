@@ -51,7 +51,8 @@ ECHO_SHARE = 0.3
 _SPELLS_OUT = re.compile(rf"\s*(?:其中|具体(?:而言|来说|来讲|地说)|{EXAMPLE})")
 # So is the sentence after one that announces something without saying what ("…做出了一个历史性的决定。", "…迎来了一个
 #重要的里程碑。"): it says what; where it announces too, the one after it as well.
-_ANNOUNCES = re.compile(r"(?:做出|作出|宣布|迎来|发生|出现|经历|面临)了?(?:一个|一项|一次|一场)[^。，,;；]{0,12}"
+# Only what is said of the thing is an adjective (历史性的, 重要的): 一个降息25个基点的决定 says what.
+_ANNOUNCES = re.compile(r"(?:做出|作出|宣布|迎来|发生|出现|经历|面临)了?(?:一个|一项|一次|一场)(?:[^。，,;；\d]{1,6}的|[^。，,;；\d]{0,4})"
                         r"(?:决定|决策|举措|变化|转变|转折|里程碑|事件|消息|时刻)[。!！]?\s*$")
 _NAMED_FIRST = ("person", "time")  # asked who or when, the sentence a best sentence leans on answers: it comes first
 _PER_ITEM = re.compile(r"分别|各自|各是|\beach of\b|\brespectively\b")
@@ -143,12 +144,14 @@ def extractive_answer(question: Question, hits: list[Hit], script: str,
             parts += [quote(item.hit, *span) for span in _outcomes(item)]  # what follows it, as its item tells
         after = _next_sentence(item.hit.passage.text, item.end) if item is chosen[0] else None
         after_text = item.hit.passage.text[after[0]:after[1]] if after else ""
+        announces = item is chosen[0] and bool(_ANNOUNCES.search(own))
         if after and ((question.kind in _GOES_ON and item.holds is False) or _echoes(question, own)
-                      or _SPELLS_OUT.match(after_text) or _ANNOUNCES.search(own)):
+                      or _SPELLS_OUT.match(after_text) or announces):
             parts.append(quote(item.hit, *after))  # it says why or what of the sentence it follows
-            then = _next_sentence(item.hit.passage.text, after[1]) if _ANNOUNCES.search(own) else None
-            if then and _ANNOUNCES.search(after_text):
-                parts.append(quote(item.hit, *then))
+            if announces and _ANNOUNCES.search(after_text):  # …迎来了一个重要的里程碑。…做出了一个历史性的决定。
+                then = _next_sentence(item.hit.passage.text, after[1])
+                if then:
+                    parts.append(quote(item.hit, *then))
             if lists.is_lead_in(after_text):  # …深层矛盾: and the list it leads in
                 parts += [quote(hit, start, end) for hit, start, end in lists.items_after(item.hit, after[1], following)]
         if item_asked and question.kind in kinds.EVIDENCE_KINDS:

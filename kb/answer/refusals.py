@@ -34,6 +34,8 @@ _ASKING = re.compile(r"几|哪|什么|多少")
 _PRONOUN = re.compile(r"[他她它]们?|(?<![尤极])其(?![中他余实次])")
 # a bond's tenor (10年期国债) names a bond of its own, as a year names a time; not 1900年期间 (a year, then 期间)
 _TENOR = re.compile(r"(?<![\d.])\d{1,2}\s*年期(?!间|内|满|限|末)")
+# "…的吧?" asks the reader to confirm what it assumes; "2015年加息了吗?" asks whether something happened then
+_CONFIRMS = re.compile(r"吧[？?]+$")
 _GLUED = re.compile(r"([\u4e00-\u9fff]{2})([A-Z])(?![A-Za-z0-9.])")
 
 # the warning names what was asked for in the words the answer is written in (not "quantity")
@@ -73,9 +75,9 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     if measured and not held(measured) and not (len(measured) > 2 and any(measured[i:i + 2] in evidence for i in parts)):
         missing.append(measured)
     glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)] + _TENOR.findall(question.text)
-    # asked yes or no (QT是2023年才开始的吧?), a year may be the premise the answer corrects (自2022年6月启动以来)
-    years = [year for year in dict.fromkeys(_YEAR.findall(question.text)) if not held(year)] \
-        if question.kind != "yesno" else []
+    years = [year for year in dict.fromkeys(_YEAR.findall(question.text)) if not held(year)]
+    if _CONFIRMS.search(question.text):
+        years = []  # the year is the premise the answer corrects (QT是2023年才开始的吧?: 自2022年6月启动以来)
     return missing + [term for term in glued + years if term not in evidence and term not in missing]
 
 

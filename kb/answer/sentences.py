@@ -75,9 +75,11 @@ ANAPHOR = re.compile(r"\s*(?:[他她它]们?|其|该|此|这|那|彼|上述|前�
 # that sentence is what it says, and is quoted first.
 EXAMPLE = r"例如|比如|譬如|举例来说"  # what opens a sentence giving an example of what the one before it says
 # A sentence opening on 他认为/她指出… says whose argument the sentences after it in its paragraph go on with, up to
-# SPEAKER_REACH of them: asked who holds a view, a sentence of that argument leans on the one naming them.
-SPEAKS = re.compile(r"\s*[他她]们?(?:还|也|则|更|进一步)?(?:认为|指出|表示|称|说|强调|提出|主张|预测|预计|相信|觉得|解释|写道|坦言|"
-                    r"警告|分析|判断|断言)")
+# SPEAKER_REACH of them: asked who holds a view, a sentence of that argument leans on the one naming them. The argument
+# ends where the paragraph turns (然而, 另一方面…) or someone else speaks (这些交易员主张…, 有匿名官员透露…).
+_SPEECH = r"(?:认为|指出|表示|称|说|强调|提出|主张|预测|预计|相信|觉得|解释|写道|坦言|警告|分析|判断|断言|透露|担心)"
+SPEAKS = re.compile(rf"\s*(?:此外|同时|而|但|并|另外)?[,，]?\s*[他她]们?(?:还|也|则|更|进一步)?{_SPEECH}")
+_TURNS = re.compile(rf"\s*(?:然而|但是|但|不过|可是|与此相反|相反|另一方面|反之)|^[^，,。；;]{{1,12}}?{_SPEECH}")
 SPEAKER_REACH = 3
 LEANS_BACK = re.compile(rf"\s*(?:(?:这|此)(?:一点)?(?:与|和|跟|同)|{EXAMPLE})")
 
@@ -160,6 +162,8 @@ def score_sentences(question: Question, hits: list[Hit],
                 speaker = None
             elif previous is not None and SPEAKS.match(sentence):
                 speaker, since_speaker = previous, 0
+            elif _TURNS.match(sentence):
+                speaker = None
             context = previous_tokens if same_line else set()
             while line + 1 < len(lines) and lines[line + 1].start <= start:
                 line += 1
@@ -190,6 +194,7 @@ def score_sentences(question: Question, hits: list[Hit],
                                          if spelled else 0.0,
                                          previous=previous if same_line else None, introduces=introduces,
                                          earlier=earlier if same_line and previous_refers else None,
+                                         # the 他认为 sentence itself has the speaker as its `previous`
                                          speaker=speaker if speaker not in (None, previous) and since_speaker <= SPEAKER_REACH
                                          else None,
                                          parent=lines[line].parent if lines else None,

@@ -49,11 +49,15 @@ _ARTICLE_TIME_CLAUSE = re.compile(
 _LEADING_CLAUSE = re.compile(r"^(?:since|if|given(?: that)?|although|though|even though|because|now that|once|unless"
                              r"|assuming|supposing|suppose|while)\b[^,?]*,\s+(?=[a-z])"  # 4,000: no clause ends there
                              # "When T-bills stop paying enough, what…": a when clause before the question (not "When did
-                             # the Fed end QT, and why?")
-                             r"|^(?:when|after|before|as)\b[^,?]*,\s+(?=(?:what|which|who|whom|whose|how|why|where|does|do|did|is"
-                             r"|are|was|were|will|would|can|could|should)\b)")
-# where one English sentence ends and the next begins (not U.S. Treasury, 4.5 billion)
-_ENGLISH_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'\"”’][.!?])\s+(?=[A-Z])")
+                             # the Fed end QT, and why?", "When did QT end, was it in December?", "After how many years, …")
+                             r"|^(?:when|after|before|as)\b(?!\s+(?:did|does|do|is|are|was|were|will|would|can|could|should"
+                             r"|has|have|had|how|what|which)\b)[^,?]*,\s+(?=(?:what|which|who|whom|whose|how|why|where|does|do"
+                             r"|did|is|are|was|were|will|would|can|could|should)\b)")
+# The end of an English sentence: a full stop, "!" or "?" before a space and a capital. Not after an abbreviation
+# (Mr. Miran, vs. Evercore, U.S. Treasury, e.g. T-bills): a title, a single letter, or a word with a dot inside.
+_SENTENCE_BREAK = re.compile(r"([.!?])\s+(?=[A-Z])")
+_ABBREVIATIONS = frozenset("mr mrs ms dr prof gov sen rep st jr sr vs etc no fig jan feb mar apr jun jul aug sep sept "
+                           "oct nov dec inc corp co ltd".split())
 # The word before 多少/多大/几… in a question asking an amount names what is measured (总额 of 准备金总额目前
 #是多少); the words between that say nothing of it are skipped.
 _HOW_MUCH = re.compile(r"^(?:多少|多大|多高|多长|多久|多重|多远|几)")
@@ -89,15 +93,29 @@ def _kind_patterns() -> tuple[tuple[str, re.Pattern], ...]:
 def expected_kind(text: str) -> str:
     """The kind of answer a (normalised) question expects; "other" when nothing says. A clause that
     dates the question by the article (文章发布时, when the article was written) does not ask about it, nor
-    does an English question's opening clause (Since…, If…,)."""
+    does an English question's opening clause (Since…, If…, When…, what) or the statements before its question."""
     whole = _kind_of(text)
-    # "Wall Street can't agree on how big RMP will be. Which Fed body is due to…?": an English question's last
-    # sentence, the one that asks, says what; the ones before set the scene (unless the whole asks about the article:
-    # "…the piece…? What is its exact title?")
-    sentences = _ENGLISH_SENTENCE_END.split(text.strip())
-    if len(sentences) > 1 and whole != "article_fact" and sentences[-1].rstrip().endswith("?"):
-        return _kind_of(sentences[-1])
+    # "Wall Street can't agree on how big RMP will be. Which Fed body is due to…?": where statements set the scene
+    # before an English question, the question says what it asks (unless the whole asks about the article: "…the
+    # piece…? What is its exact title?"). Not a question followed by a guess ("When does RMP start? In January?").
+    sentences = _english_sentences(text.strip())
+    if len(sentences) > 1 and whole != "article_fact" and sentences[-1].endswith("?") \
+            and not any(s.endswith("?") for s in sentences[:-1]):
+        last = _kind_of(sentences[-1])
+        if last != "other":
+            return last
     return whole
+
+
+def _english_sentences(text: str) -> list[str]:
+    sentences, start = [], 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        word = text[:match.start()].rsplit(None, 1)[-1] if text[:match.start()].strip() else ""
+        if match.group(1) == "." and (len(word) == 1 or "." in word or word.lower() in _ABBREVIATIONS):
+            continue
+        sentences.append(text[start:match.end()].strip())
+        start = match.end()
+    return sentences + [text[start:].strip()]
 
 
 def _kind_of(text: str) -> str:

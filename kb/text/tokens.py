@@ -36,7 +36,7 @@ def _tokenizer() -> jieba.Tokenizer:
 # transliterated names, Latin acronyms. Person names (nr) are left out: jieba's HMM tags ordinary
 # words such as 宁可 as nr.
 _NAMING_TAGS = {"ns", "nt", "nz", "nrt", "eng"}
-# jieba glues 和/与/及/或/跟 to the character after it and tags the pair a name (现金和光拿…: 和光, nz): no name
+# 和/与/及/或/跟 and one character after it: a name only if jieba's dictionary has it (`named_terms`)
 _GLUED_CONJUNCTION = re.compile(r"[和与及或跟][\u4e00-\u9fff]")
 
 
@@ -96,7 +96,13 @@ def named_terms(text: str) -> list[str]:
     """Words of a question that name an entity or a domain term (lower-cased), e.g. 欧洲央行, CPI, 基点."""
     return list(dict.fromkeys(word.lower() for word, flag in question_tags(text)
                               if flag in _NAMING_TAGS and len(word) >= 2 and word.lower() not in stopwords()
-                              and not _GLUED_CONJUNCTION.fullmatch(word)))
+                              and not _glued_conjunction(word)))
+
+
+def _glued_conjunction(word: str) -> bool:
+    """A conjunction jieba glued to the character after it and tagged a name (现金和光拿…: 和光, nz), not a word of its
+    dictionary (和田, 和讯, 和硕 are)."""
+    return bool(_GLUED_CONJUNCTION.fullmatch(word)) and not _tokenizer().FREQ.get(word)
 
 
 @lru_cache(maxsize=1)
