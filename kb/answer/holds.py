@@ -22,6 +22,8 @@ KIND_WEIGHT = 0.15
 KIND_PENALTY = 0.3
 # A question not written in Chinese shares few words with the passages: what it asks for weighs more.
 KIND_WEIGHT_OTHER_LANGUAGE = 0.5
+# A sentence scoring within this share of the best may be quoted (kb.answer.extractive): what it holds is looked for
+# only in those that can reach it.
 KEEP_RATIO = 0.6
 
 # A question asking which thing of a sort (哪一个条约, 什么战争) and of no other kind: a sentence naming one of that sort
