@@ -75,9 +75,9 @@ def missing_terms(question: Question, hits: list[Hit], with_measured: bool = Fal
     if measured and not held(measured) and not (len(measured) > 2 and any(measured[i:i + 2] in evidence for i in parts)):
         missing.append(measured)
     glued = ["".join(m.groups()).lower() for m in _GLUED.finditer(question.text)] + _TENOR.findall(question.text)
-    years = [year for year in dict.fromkeys(_YEAR.findall(question.text)) if not held(year)]
-    if _CONFIRMS.search(question.text):
-        years = []  # the year is the premise the answer corrects (QT是2023年才开始的吧?: 自2022年6月启动以来)
+    # asked to confirm (QT是2023年才开始的吧?), the year is the premise the answer corrects (自2022年6月启动以来)
+    years = [] if _CONFIRMS.search(question.text) else \
+        [year for year in dict.fromkeys(_YEAR.findall(question.text)) if not held(year)]
     return missing + [term for term in glued + years if term not in evidence and term not in missing]
 
 

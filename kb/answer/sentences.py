@@ -195,7 +195,7 @@ def score_sentences(question: Question, hits: list[Hit],
                                          previous=previous if same_line else None, introduces=introduces,
                                          earlier=earlier if same_line and previous_refers else None,
                                          # the 他认为 sentence itself has the speaker as its `previous`
-                                         speaker=speaker if speaker not in (None, previous) and since_speaker <= SPEAKER_REACH
+                                         speaker=speaker if speaker != previous and since_speaker <= SPEAKER_REACH
                                          else None,
                                          parent=lines[line].parent if lines else None,
                                          siblings=lines[line].siblings if lines else ()))

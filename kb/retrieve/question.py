@@ -110,7 +110,7 @@ def expected_kind(text: str) -> str:
 def _english_sentences(text: str) -> list[str]:
     sentences, start = [], 0
     for match in _SENTENCE_BREAK.finditer(text):
-        word = text[:match.start()].rsplit(None, 1)[-1] if text[:match.start()].strip() else ""
+        word = (text[:match.start()].split() or [""])[-1]
         if match.group(1) == "." and (len(word) == 1 or "." in word or word.lower() in _ABBREVIATIONS):
             continue
         sentences.append(text[start:match.end()].strip())
